@@ -1,0 +1,1 @@
+// placeholder until the models helper lands the real fetcher
