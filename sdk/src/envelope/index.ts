@@ -4,6 +4,7 @@ export {
   ENVELOPE_VERSION,
   KEY_BYTES,
   NONCE_BYTES,
+  TAG_BYTES,
   MAX_CIPHERTEXT_BYTES,
   parseEnvelope,
   type SealedEnvelope,

@@ -1,0 +1,68 @@
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { authPlugin } from './auth/plugin.js';
+import type { ServiceContext } from './context.js';
+import { ApiError } from './errors.js';
+import { auditRoutes } from './routes/audit.js';
+import { beneficiaryRoutes } from './routes/beneficiaries.js';
+import { consentRoutes } from './routes/consents.js';
+import { enrolmentRoutes } from './routes/enrolments.js';
+import { healthRoutes } from './routes/health.js';
+import { identificationRoutes } from './routes/identifications.js';
+import { keyRoutes } from './routes/keys.js';
+import { verificationRoutes } from './routes/verifications.js';
+
+export type { ServiceContext } from './context.js';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Request bodies above this are refused with 413 (an envelope is ~4 KB). */
+  bodyLimit?: number;
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'the body is empty' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'the body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'send application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request', message: 'the content length does not match the body' },
+};
+
+export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    // Beneficiary ids are uuids; anything else in a path is a typo, not a lookup.
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
+    }
+    if (err.validation) {
+      // Ajv's message names the field and the rule, never the value.
+      return reply.status(400).send({ code: 'invalid_request', message: `${err.validationContext ?? 'request'} ${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim() });
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (known) return reply.status(known.status).send({ code: known.code, message: known.message });
+    // Database errors can quote the values they choked on (an embedding, a mobile number): log the kind only.
+    req.log.error({ errType: err.name, errCode: err.code }, 'unhandled error');
+    return reply.status(500).send({ code: 'internal_error', message: 'something went wrong on the server' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  await app.register(authPlugin, { signingKey: ctx.signingKey, clock: ctx.clock });
+  await app.register(healthRoutes, { ctx });
+  await app.register(keyRoutes, { ctx });
+  await app.register(beneficiaryRoutes, { ctx });
+  await app.register(consentRoutes, { ctx });
+  await app.register(enrolmentRoutes, { ctx });
+  await app.register(verificationRoutes, { ctx });
+  await app.register(identificationRoutes, { ctx });
+  await app.register(auditRoutes, { ctx });
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

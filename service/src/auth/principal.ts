@@ -1,0 +1,42 @@
+export const ROLES = ['worker', 'supervisor', 'district_admin', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, as the token says. Scope fields depend on the role. */
+export interface Principal {
+  sub: string;
+  role: Role;
+  /** worker: her Anganwadi centre. */
+  awc?: string;
+  /** supervisor: the AWCs of her sector. */
+  awcs?: string[];
+  district?: string;
+  state?: string;
+}
+
+const isText = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 128;
+
+/** The scope claims each role must carry; a token without them is not a usable token. */
+export function principalFromClaims(claims: Record<string, unknown>): Principal | string {
+  const { sub, role, awc, awcs, district, state } = claims;
+  if (!isText(sub)) return 'sub is missing';
+  if (!ROLES.includes(role as Role)) return 'role is missing or unknown';
+  const p: Principal = { sub, role: role as Role };
+  if (isText(district)) p.district = district;
+  if (isText(state)) p.state = state;
+  switch (p.role) {
+    case 'worker':
+      if (!isText(awc) || !p.district || !p.state) return 'a worker token needs awc, district and state';
+      p.awc = awc;
+      break;
+    case 'supervisor':
+      if (!Array.isArray(awcs) || awcs.length === 0 || !awcs.every(isText) || !p.district || !p.state) return 'a supervisor token needs awcs, district and state';
+      p.awcs = awcs;
+      break;
+    case 'district_admin':
+      if (!p.district || !p.state) return 'a district_admin token needs district and state';
+      break;
+    case 'auditor':
+      break;
+  }
+  return p;
+}

@@ -1,0 +1,26 @@
+import { loadOrCreateSigningKey } from './auth/signing-key.js';
+import type { Config } from './config.js';
+import type { ServiceContext } from './context.js';
+import { connectDatabase } from './db/connect.js';
+import { loadModelPolicy } from './domain/models.js';
+import { Keyring } from './keys/keyring.js';
+
+export interface Bootstrapped {
+  ctx: ServiceContext;
+  /** Files made on this start, for the first-run message. */
+  created: { signingKey?: string; boxKeys?: string };
+  paths: { signingKey: string; boxKeys: string };
+}
+
+/** Everything the service needs, generated on first run: keys under keysDir, the database under dataDir. */
+export async function bootstrap(config: Config): Promise<Bootstrapped> {
+  const models = loadModelPolicy(config.modelsManifest);
+  const signing = await loadOrCreateSigningKey(config.keysDir);
+  const box = Keyring.loadOrCreate(config.keysDir, config.keyGraceMs);
+  const db = await connectDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` }) });
+  return {
+    ctx: { db, keyring: box.keyring, signingKey: signing.key, models, clock: () => new Date(), captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs },
+    created: { ...(signing.created ? { signingKey: signing.path } : {}), ...(box.created ? { boxKeys: box.path } : {}) },
+    paths: { signingKey: signing.path, boxKeys: box.path },
+  };
+}

@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { loadOrCreateSigningKey } from '../auth/signing-key.js';
+import { principalFromClaims } from '../auth/principal.js';
+import { mintToken } from '../auth/tokens.js';
+import { loadConfig } from '../config.js';
+
+const usage = `Mint a token signed with the service's key (bootstrap and development).
+
+  npm run token -- --role worker --sub w1 --awc AWC-001 --district D1 --state S1
+  npm run token -- --role supervisor --sub s1 --awcs AWC-001,AWC-002 --district D1 --state S1
+  npm run token -- --role district_admin --sub a1 --district D1 --state S1
+  npm run token -- --role auditor --sub au1
+
+Options: --ttl SECONDS (default TOKEN_TTL_SECONDS or 3600). Uses the keys in KEYS_DIR (default DATA_DIR/keys).`;
+
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string' },
+    sub: { type: 'string' },
+    awc: { type: 'string' },
+    awcs: { type: 'string' },
+    district: { type: 'string' },
+    state: { type: 'string' },
+    ttl: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const config = loadConfig();
+const claims = { ...values, awcs: values.awcs?.split(',').filter(Boolean) };
+const principal = principalFromClaims(claims);
+if (typeof principal === 'string') {
+  console.error(`cannot mint: ${principal}\n\n${usage}`);
+  process.exit(2);
+}
+const ttl = values.ttl ? Number(values.ttl) : config.tokenTtlSeconds;
+if (!Number.isInteger(ttl) || ttl <= 0) {
+  console.error('--ttl must be a positive number of seconds');
+  process.exit(2);
+}
+const { key, created, path } = await loadOrCreateSigningKey(config.keysDir);
+if (created) console.error(`generated a new signing key at ${path}`);
+console.log(await mintToken(key, principal, ttl));

@@ -1,0 +1,23 @@
+import { openPglite } from './pglite.js';
+import { openPostgres } from './postgres.js';
+import { migrate } from './migrate.js';
+import type { Database } from './types.js';
+
+export interface DatabaseConfig {
+  /** A PostgreSQL server with pgvector; unset means embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite's data directory; unset means in memory (tests). */
+  dataDir?: string;
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function connectDatabase(config: DatabaseConfig): Promise<Database> {
+  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}

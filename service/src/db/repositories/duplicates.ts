@@ -1,0 +1,13 @@
+import type { Queryable } from '../types.js';
+
+export async function insertDuplicateFlag(
+  tx: Queryable,
+  f: { beneficiaryId: string; candidateBeneficiaryId: string; modelId: string; score: number; district: string; createdBy: string },
+): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO duplicate_flags (beneficiary_id, candidate_beneficiary_id, model_id, score, district, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [f.beneficiaryId, f.candidateBeneficiaryId, f.modelId, f.score, f.district, f.createdBy],
+  );
+  return rows[0]!.id;
+}

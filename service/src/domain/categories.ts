@@ -1,0 +1,22 @@
+export const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const isChild = (c: Category) => c === 'child_6m_3y' || c === 'child_3_6y';
+
+/**
+ * How long a template stays valid. Young children's faces change fast, so their
+ * templates expire sooner and the worker is asked to re-enrol.
+ */
+const TEMPLATE_LIFETIME_MONTHS: Record<Category, number> = {
+  child_6m_3y: 6,
+  child_3_6y: 12,
+  adolescent_girl: 24,
+  pregnant: 36,
+  lactating: 36,
+};
+
+export function templateExpiry(category: Category, now: Date): Date {
+  const d = new Date(now);
+  d.setUTCMonth(d.getUTCMonth() + TEMPLATE_LIFETIME_MONTHS[category]);
+  return d;
+}

@@ -1,0 +1,96 @@
+import type { Beneficiary } from '../db/repositories/beneficiaries.js';
+import { activeConsent } from '../db/repositories/consents.js';
+import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
+import { findDistribution, insertVerification, recordDistribution, type VerificationOutcome } from '../db/repositories/verifications.js';
+import type { Queryable } from '../db/types.js';
+import { conflict } from '../errors.js';
+import { distributionMonth } from './calendar.js';
+import { fallbackFor, type FallbackAdvice } from './fallback.js';
+import type { Probe } from './probe.js';
+
+export interface VerificationInput {
+  beneficiary: Beneficiary;
+  probe: Probe;
+  scheme: string;
+  worker: string;
+  awc: string;
+  now: Date;
+  livenessThreshold: number;
+}
+
+export interface VerificationResult {
+  verificationId: string;
+  outcome: VerificationOutcome;
+  score: number | null;
+  threshold: number | null;
+  month: string;
+  distributionId: string | null;
+  fallback?: FallbackAdvice;
+  /** Set when the answer is a refusal (409) rather than a decision. */
+  refusal?: { code: string; message: string };
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+type Decision = Pick<VerificationResult, 'outcome' | 'score' | 'threshold' | 'fallback' | 'refusal'>;
+
+/** The face decision, before anything is written. */
+async function decide(tx: Queryable, input: VerificationInput, month: string): Promise<Decision> {
+  const { beneficiary: b, probe } = input;
+  if (await findDistribution(tx, b.id, input.scheme, month)) {
+    return { outcome: 'already_distributed', score: null, threshold: null, refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
+  }
+  if (!(await activeConsent(tx, b.id))) {
+    return { outcome: 'no_consent', score: null, threshold: null, fallback: fallbackFor('no_consent'), refusal: { code: 'consent_required', message: 'no active consent for face verification' } };
+  }
+  // A capture that does not look live gets no score: a spoof should learn nothing about how close it came.
+  if (probe.liveness < input.livenessThreshold) {
+    return { outcome: 'liveness_failed', score: null, threshold: null, fallback: fallbackFor('liveness_failed') };
+  }
+  const templates = await scoreBeneficiaryTemplates(tx, b.id, probe.model.id, probe.embedding, input.now);
+  if (templates.length === 0) {
+    return { outcome: 'not_enrolled', score: null, threshold: null, fallback: fallbackFor('not_enrolled'), refusal: { code: 'not_enrolled', message: 'no face template is enrolled for this beneficiary' } };
+  }
+  const sameModel = templates.filter((t) => t.modelId === probe.model.id);
+  if (sameModel.length === 0) {
+    throw conflict('model_mismatch', 'the enrolled template was made by another model; update the app or re-enrol');
+  }
+  const current = sameModel.filter((t) => !t.expired);
+  if (current.length === 0) {
+    return { outcome: 'template_expired', score: null, threshold: null, fallback: fallbackFor('template_expired'), refusal: { code: 'template_expired', message: 'the face template has expired; re-enrol' } };
+  }
+  const score = round(Math.max(...current.map((t) => t.score)));
+  const threshold = probe.model.matchThreshold;
+  return score >= threshold
+    ? { outcome: 'match', score, threshold }
+    : { outcome: 'no_match', score, threshold, fallback: fallbackFor('no_match') };
+}
+
+/**
+ * 1:1 verification inside the caller's transaction: the verification row and, on a
+ * match, the month's distribution are written together or not at all.
+ */
+export async function decideVerification(tx: Queryable, input: VerificationInput): Promise<VerificationResult> {
+  const month = distributionMonth(input.now);
+  const decision = await decide(tx, input, month);
+  const base = {
+    beneficiaryId: input.beneficiary.id,
+    scheme: input.scheme,
+    worker: input.worker,
+    awc: input.awc,
+    district: input.beneficiary.district,
+    modelId: input.probe.model.id,
+    score: decision.score,
+    threshold: decision.threshold,
+    quality: input.probe.quality,
+    liveness: input.probe.liveness,
+  };
+  const verificationId = await insertVerification(tx, { ...base, outcome: decision.outcome });
+  if (decision.outcome !== 'match') return { verificationId, month, distributionId: null, ...decision };
+
+  const distributionId = await recordDistribution(tx, { beneficiaryId: input.beneficiary.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
+  if (distributionId) return { verificationId, month, distributionId, ...decision };
+  // Lost the race to a concurrent verification of the same beneficiary: that one delivered the ration.
+  await tx.query("UPDATE verifications SET outcome = 'already_distributed' WHERE id = $1", [verificationId]);
+  return { verificationId, month, distributionId: null, ...decision, outcome: 'already_distributed', refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
+}

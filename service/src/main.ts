@@ -1,0 +1,35 @@
+import { buildApp } from './app.js';
+import { bootstrap } from './bootstrap.js';
+import { loadConfig } from './config.js';
+import { purgeNonces } from './db/repositories/nonces.js';
+
+const config = loadConfig();
+const { ctx, created, paths } = await bootstrap(config);
+const app = await buildApp(ctx, { logger: { level: config.logLevel } });
+
+const where = config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite`;
+if (created.signingKey || created.boxKeys) {
+  app.log.info(`first start: generated keys (mode 0600) — token signing key ${paths.signingKey}, envelope keys ${paths.boxKeys}`);
+}
+app.log.info(`database: ${where}`);
+app.log.info(`mint a token: npm run token -- --role district_admin --sub admin1 --district D1 --state S1   (see README)`);
+
+// Nonces older than the capture window can never be replayed: the window refuses them first.
+const purge = setInterval(() => {
+  purgeNonces(ctx.db, new Date(Date.now() - config.captureWindowMs - config.captureSkewMs)).catch((err) => app.log.warn({ errCode: err?.code }, 'nonce purge failed'));
+}, 60_000);
+purge.unref();
+
+let closing = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    if (closing) return;
+    closing = true;
+    clearInterval(purge);
+    await app.close();
+    await ctx.db.close();
+    process.exit(0);
+  });
+}
+
+await app.listen({ host: config.host, port: config.port });

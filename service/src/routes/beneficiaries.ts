@@ -1,0 +1,72 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { principalOf } from '../auth/plugin.js';
+import type { ServiceContext } from '../context.js';
+import { appendAudit } from '../db/repositories/audit.js';
+import { insertBeneficiary, listBeneficiaries } from '../db/repositories/beneficiaries.js';
+import { activeConsent } from '../db/repositories/consents.js';
+import { CATEGORIES, isChild } from '../domain/categories.js';
+import { badRequest } from '../errors.js';
+import { beneficiaryInScope, beneficiaryView } from './beneficiary-access.js';
+import { IdParams, Page } from './schemas.js';
+
+const NewBeneficiaryBody = Type.Object(
+  {
+    category: Type.Union(CATEGORIES.map((c) => Type.Literal(c))),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    birthDate: Type.Optional(Type.String({ format: 'date' })),
+    mobile: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{10,13}$' })),
+    guardian: Type.Optional(
+      Type.Object(
+        { name: Type.String({ minLength: 1, maxLength: 200 }), relation: Type.String({ minLength: 1, maxLength: 50 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.post('/v1/beneficiaries', { config: { roles: ['worker'] }, schema: { body: NewBeneficiaryBody } }, async (req, reply) => {
+    const p = principalOf(req);
+    const body = req.body;
+    if (isChild(body.category) && !body.guardian) throw badRequest('guardian_required', 'a child must be registered with a guardian');
+    const created = await ctx.db.transaction(async (tx) => {
+      const b = await insertBeneficiary(tx, {
+        category: body.category,
+        name: body.name,
+        birthDate: body.birthDate ?? null,
+        awc: p.awc!,
+        district: p.district!,
+        state: p.state!,
+        mobile: body.mobile ?? null,
+        guardianName: body.guardian?.name ?? null,
+        guardianRelation: body.guardian?.relation ?? null,
+        createdBy: p.sub,
+      });
+      await appendAudit(tx, { actor: p.sub, role: p.role, action: 'beneficiary.registered', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { category: b.category, awc: b.awc } }, ctx.clock());
+      return b;
+    });
+    return reply.status(201).send(beneficiaryView(created));
+  });
+
+  app.get('/v1/beneficiaries', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { querystring: Page } }, async (req) => {
+    const p = principalOf(req);
+    const where = p.role === 'worker' ? { awc: p.awc! } : p.role === 'supervisor' ? { awcs: p.awcs!, district: p.district! } : { district: p.district! };
+    const rows = await listBeneficiaries(ctx.db, where, { limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 });
+    return { items: rows.map(beneficiaryView) };
+  });
+
+  app.get('/v1/beneficiaries/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams } }, async (req) => {
+    const b = await beneficiaryInScope(ctx.db, req.params.id, principalOf(req));
+    const consent = await activeConsent(ctx.db, b.id);
+    const { rows: templates } = await ctx.db.query<{ modelId: string; expiresAt: Date | null }>(
+      'SELECT model_id AS "modelId", expires_at AS "expiresAt" FROM templates WHERE beneficiary_id = $1',
+      [b.id],
+    );
+    return {
+      ...beneficiaryView(b),
+      consentActive: Boolean(consent),
+      templates: templates.map((t) => ({ modelId: t.modelId, expiresAt: t.expiresAt?.toISOString() ?? null })),
+    };
+  });
+};

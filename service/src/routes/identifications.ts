@@ -1,0 +1,34 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { principalOf } from '../auth/plugin.js';
+import type { ServiceContext } from '../context.js';
+import { appendAudit } from '../db/repositories/audit.js';
+import { claimNonce } from '../db/repositories/nonces.js';
+import { nearestInDistrict } from '../db/repositories/templates.js';
+import { conflict } from '../errors.js';
+import { openProbe } from '../keys/open-probe.js';
+import { SealedEnvelopeSchema } from './schemas.js';
+
+const IdentifyBody = Type.Object(
+  { envelope: SealedEnvelopeSchema, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) },
+  { additionalProperties: false },
+);
+
+/** 1:N within the admin's own district, for de-duplication. Never across districts. */
+export const identificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.post('/v1/identifications', { config: { roles: ['district_admin'] }, schema: { body: IdentifyBody } }, async (req) => {
+    const p = principalOf(req);
+    const probe = openProbe(ctx, req.body.envelope, p);
+    const candidates = await ctx.db.transaction(async (tx) => {
+      if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
+      const found = await nearestInDistrict(tx, p.district!, probe.model.id, probe.embedding, req.body.limit ?? 5);
+      await appendAudit(tx, { actor: p.sub, role: p.role, action: 'identification.searched', subjectType: 'district', subjectId: p.district!, district: p.district!, details: { modelId: probe.model.id, candidates: found.length, matches: found.filter((c) => c.score >= probe.model.matchThreshold).length } }, ctx.clock());
+      return found;
+    });
+    probe.embedding.fill(0);
+    const threshold = probe.model.matchThreshold;
+    return {
+      threshold,
+      candidates: candidates.map((c) => ({ beneficiaryId: c.beneficiaryId, score: Math.round(c.score * 1e4) / 1e4, match: c.score >= threshold })),
+    };
+  });
+};

@@ -1,0 +1,11 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../context.js';
+
+export const keyRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  // Public keys are public: a device may fetch them before or after sign-in.
+  app.get('/v1/keys', { config: { roles: 'public' } }, async () => ({
+    current: ctx.keyring.current.kid,
+    keys: ctx.keyring.publicKeys(ctx.clock()),
+  }));
+  app.get('/.well-known/jwks.json', { config: { roles: 'public' } }, async () => ({ keys: [ctx.signingKey.publicJwk] }));
+};

@@ -1,0 +1,53 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { principalOf } from '../auth/plugin.js';
+import type { ServiceContext } from '../context.js';
+import { appendAudit } from '../db/repositories/audit.js';
+import { claimNonce } from '../db/repositories/nonces.js';
+import { conflict } from '../errors.js';
+import { openProbe } from '../keys/open-probe.js';
+import { decideVerification } from '../domain/verify.js';
+import { beneficiaryInScope } from './beneficiary-access.js';
+import { Scheme, SealedEnvelopeSchema, Uuid } from './schemas.js';
+
+const VerifyBody = Type.Object(
+  { beneficiaryId: Uuid, scheme: Type.Optional(Scheme), envelope: SealedEnvelopeSchema },
+  { additionalProperties: false },
+);
+
+export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.post('/v1/verifications', { config: { roles: ['worker'] }, schema: { body: VerifyBody } }, async (req, reply) => {
+    const p = principalOf(req);
+    const b = await beneficiaryInScope(ctx.db, req.body.beneficiaryId, p);
+    const probe = openProbe(ctx, req.body.envelope, p);
+    const now = ctx.clock();
+    const scheme = req.body.scheme ?? 'THR';
+    const result = await ctx.db.transaction(async (tx) => {
+      if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
+      const r = await decideVerification(tx, { beneficiary: b, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold });
+      await appendAudit(tx, {
+        actor: p.sub,
+        role: p.role,
+        action: 'verification.attempted',
+        subjectType: 'beneficiary',
+        subjectId: b.id,
+        district: b.district,
+        details: { verificationId: r.verificationId, outcome: r.outcome, score: r.score, threshold: r.threshold, modelId: probe.model.id, scheme, month: r.month, distributionId: r.distributionId },
+      }, now);
+      return r;
+    });
+    probe.embedding.fill(0);
+    const body = {
+      verificationId: result.verificationId,
+      outcome: result.outcome,
+      match: result.outcome === 'match',
+      score: result.score,
+      threshold: result.threshold,
+      scheme,
+      month: result.month,
+      distributionId: result.distributionId,
+      ...(result.fallback ? { fallback: result.fallback } : {}),
+    };
+    if (result.refusal) return reply.status(409).send({ code: result.refusal.code, message: result.refusal.message, ...body });
+    return body;
+  });
+};
