@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.js';
 import { identificationRoutes } from './routes/identifications.js';
 import { keyRoutes } from './routes/keys.js';
 import { verificationRoutes } from './routes/verifications.js';
+import { validatorCompiler } from './validation.js';
 
 export type { ServiceContext } from './context.js';
 
@@ -34,8 +35,8 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     // Beneficiary ids are uuids; anything else in a path is a typo, not a lookup.
     routerOptions: { ignoreTrailingSlash: true },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) {

@@ -1,0 +1,169 @@
+import { Writable } from 'node:stream';
+import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '@chehra/sdk/envelope';
+import { buildApp, type App } from '../src/app.js';
+import type { Principal } from '../src/auth/principal.js';
+import { generateSigningKey } from '../src/auth/signing-key.js';
+import { mintToken } from '../src/auth/tokens.js';
+import { loadConfig } from '../src/config.js';
+import type { ServiceContext } from '../src/context.js';
+import { connectDatabase } from '../src/db/connect.js';
+import type { Database } from '../src/db/types.js';
+import { loadModelPolicy } from '../src/domain/models.js';
+import { Keyring } from '../src/keys/keyring.js';
+
+/**
+ * A real service on a real database for tests and benchmarks: in-memory PGlite by default,
+ * a PostgreSQL server when TEST_DATABASE_URL is set (each harness then starts from empty tables).
+ */
+export interface Harness {
+  app: App;
+  ctx: ServiceContext;
+  /** Every log line the app wrote, as text. */
+  logs: string[];
+  modelId: string;
+  dim: number;
+  threshold: number;
+  token(p: Principal, ttlSeconds?: number): Promise<string>;
+  seal(embedding: Float32Array, worker: string, opts?: { capturedAt?: number; liveness?: number; modelId?: string; requestNonce?: string }): SealedEnvelope;
+  /** Every response body the harness received, raw, for privacy scans. */
+  responses: string[];
+  /** One HTTP request through the app (in-process), recorded in `responses`. */
+  call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Lets a test move time: the service reads this clock. */
+  setNow(d: Date): void;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  dataDir?: string;
+  db?: Database;
+  keyring?: Keyring;
+}
+
+export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const config = loadConfig({});
+  const models = loadModelPolicy(config.modelsManifest);
+  const [model] = [...models.embedders.values()];
+  if (!model) throw new Error('no embedder in the manifest');
+  const db = opts.db ?? (await connectDatabase(process.env.TEST_DATABASE_URL ? { databaseUrl: process.env.TEST_DATABASE_URL } : opts.dataDir ? { dataDir: opts.dataDir } : {}));
+  if (process.env.TEST_DATABASE_URL && !opts.db) await truncateAll(db);
+  let now: Date | undefined;
+  const clock = () => now ?? new Date();
+  const keyring = opts.keyring ?? Keyring.inMemory(config.keyGraceMs);
+  const signingKey = await generateSigningKey();
+  const ctx: ServiceContext = { db, keyring, signingKey, models, clock, captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs };
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const app = await buildApp(ctx, { logger: { level: 'trace', stream } });
+  await app.ready();
+  const responses: string[] = [];
+  return {
+    app,
+    ctx,
+    logs,
+    responses,
+    async call(method, url, token, body) {
+      const res = await app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body === undefined ? {} : { payload: body as object }) });
+      responses.push(res.body);
+      return { status: res.statusCode, body: res.body ? res.json() : undefined };
+    },
+    modelId: model.id,
+    dim: model.dim,
+    threshold: model.matchThreshold,
+    token: (p, ttl = 600) => mintToken(signingKey, p, ttl, clock()),
+    seal: (embedding, worker, o = {}) =>
+      sealEnvelope(
+        {
+          embedding,
+          modelId: o.modelId ?? model.id,
+          quality: 0.9,
+          liveness: o.liveness ?? 0.99,
+          capturedAt: o.capturedAt ?? clock().getTime(),
+          requestNonce: o.requestNonce ?? newRequestNonce(),
+          worker,
+        },
+        { kid: keyring.current.kid, publicKey: keyring.current.publicKey },
+      ),
+    setNow: (d) => {
+      now = d;
+    },
+    close: async () => {
+      await app.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}
+
+async function truncateAll(db: Database): Promise<void> {
+  await db.exec(`
+    ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
+    TRUNCATE audit_log, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
+    ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
+    UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
+}
+
+/** Deterministic unit vectors: a person is a seed; a new capture of her is the same vector plus a little noise. */
+export function syntheticFace(seed: number, dim: number, noise = 0, noiseSeed = 0): Float32Array {
+  const rand = mulberry32(seed * 7919 + 1);
+  const jitter = mulberry32(noiseSeed * 104729 + seed + 17);
+  const v = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) v[i] = gaussian(rand) + noise * gaussian(jitter);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
+function mulberry32(a: number): () => number {
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+}
+
+export const WORKER: Principal = { sub: 'worker-1', role: 'worker', awc: 'AWC-001', district: 'D1', state: 'S1' };
+export const OTHER_AWC_WORKER: Principal = { sub: 'worker-2', role: 'worker', awc: 'AWC-002', district: 'D1', state: 'S1' };
+export const OTHER_DISTRICT_WORKER: Principal = { sub: 'worker-3', role: 'worker', awc: 'AWC-900', district: 'D9', state: 'S1' };
+export const ADMIN: Principal = { sub: 'admin-1', role: 'district_admin', district: 'D1', state: 'S1' };
+export const OTHER_ADMIN: Principal = { sub: 'admin-9', role: 'district_admin', district: 'D9', state: 'S1' };
+export const AUDITOR: Principal = { sub: 'auditor-1', role: 'auditor' };
+export const SUPERVISOR: Principal = { sub: 'sup-1', role: 'supervisor', awcs: ['AWC-001'], district: 'D1', state: 'S1' };
+
+const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'audit_log'] as const;
+
+/** Row counts of every table: "nothing was written" is an equality of two of these. */
+export async function rowCounts(db: Database): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of TABLES) out[t] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
+  return out;
+}
+
+/** Registers, consents and (optionally) enrols one beneficiary through the API. */
+export async function enrolledBeneficiary(h: Harness, face: Float32Array, opts: { consent?: boolean; enrol?: boolean; worker?: Principal } = {}) {
+  const worker = opts.worker ?? WORKER;
+  const token = await h.token(worker);
+  const reg = await h.call('POST', '/v1/beneficiaries', token, { category: 'pregnant', name: 'Asha Devi', mobile: '+919812345678' });
+  if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const id: string = reg.body.id;
+  if (opts.consent !== false) {
+    const c = await h.call('POST', `/v1/beneficiaries/${id}/consents`, token, CONSENT);
+    if (c.status !== 201) throw new Error(`consent failed: ${c.status} ${JSON.stringify(c.body)}`);
+  }
+  if (opts.consent !== false && opts.enrol !== false) {
+    const e = await h.call('POST', `/v1/beneficiaries/${id}/templates`, token, { envelope: h.seal(face, worker.sub) });
+    if (e.status !== 201) throw new Error(`enrol failed: ${e.status} ${JSON.stringify(e.body)}`);
+  }
+  return { id, token };
+}
+
+export const CONSENT = { purpose: 'face_verification', givenBy: 'self', noticeVersion: 'v1.0', language: 'hi', method: 'thumb_impression' } as const;
