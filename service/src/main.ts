@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { purgeNonces } from './db/repositories/nonces.js';
+import { Keyring } from './keys/keyring.js';
 
 const config = loadConfig();
 const { ctx, created, paths } = await bootstrap(config);
@@ -19,6 +20,16 @@ const purge = setInterval(() => {
   purgeNonces(ctx.db, new Date(Date.now() - config.captureWindowMs - config.captureSkewMs)).catch((err) => app.log.warn({ errCode: err?.code }, 'nonce purge failed'));
 }, 60_000);
 purge.unref();
+
+// Key rotation (npm run keys:rotate) rewrites the key file; SIGHUP loads it without a restart.
+process.on('SIGHUP', () => {
+  try {
+    ctx.keyring = Keyring.loadOrCreate(config.keysDir, config.keyGraceMs).keyring;
+    app.log.info(`reloaded envelope keys: current ${ctx.keyring.current.kid}`);
+  } catch (err) {
+    app.log.error({ errType: (err as Error).name }, 'could not reload envelope keys; keeping the old ones');
+  }
+});
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
