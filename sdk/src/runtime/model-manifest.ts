@@ -1,0 +1,38 @@
+/** The shape of models/manifest.json, as far as the SDK relies on it. */
+export interface ModelEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+  role: string;
+  embeddingDim?: number;
+  thresholds?: Record<string, number>;
+}
+
+export interface ModelManifest {
+  manifestVersion: number;
+  models: Record<string, ModelEntry>;
+}
+
+/** Model ids the pipeline runs, by role. Bumping a model means a new id (and new templates). */
+export const PIPELINE_MODEL_IDS = {
+  detector: 'faceplugin/fr_detect@0.0.1',
+  landmarks: 'faceplugin/fr_landmark@0.0.1',
+  pose: 'faceplugin/fr_pose@0.0.1',
+  eyes: 'faceplugin/fr_eye@0.0.1',
+  liveness: 'faceplugin/fr_liveness@0.0.1',
+  embedder: 'faceplugin/fr_feature@0.0.1',
+} as const;
+
+export type PipelineRole = keyof typeof PIPELINE_MODEL_IDS;
+
+export function manifestEntry(manifest: ModelManifest, id: string): ModelEntry {
+  const entry = manifest.models[id];
+  if (!entry) throw new Error(`model ${id} is not in the model manifest`);
+  return entry;
+}
+
+export function thresholdOf(entry: ModelEntry, name: string): number {
+  const value = entry.thresholds?.[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`model manifest lacks threshold "${name}"`);
+  return value;
+}

@@ -1,0 +1,49 @@
+import * as ort from 'onnxruntime-node';
+import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from './inference.js';
+
+class OnnxNodeSession implements InferenceSession {
+  constructor(private readonly session: ort.InferenceSession) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+    const results = await this.session.run(ortFeeds);
+    const out: Record<string, TensorData> = {};
+    for (const [name, t] of Object.entries(results)) {
+      if (t.type !== 'float32') throw new Error(`model output ${name} is ${t.type}, expected float32`);
+      out[name] = { data: t.data as Float32Array, dims: t.dims };
+    }
+    return out;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+export function createOnnxNodeBackend(): InferenceBackend {
+  return {
+    name: 'onnxruntime-node',
+    async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+      const threads = options.threads ?? 1;
+      if (!Number.isInteger(threads) || threads < 1) throw new RangeError('threads must be a positive integer');
+      const session = await ort.InferenceSession.create(model, {
+        intraOpNumThreads: threads,
+        // Our graphs are single-branch; parallel execution across nodes only adds thread hand-offs.
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+      });
+      return new OnnxNodeSession(session);
+    },
+  };
+}

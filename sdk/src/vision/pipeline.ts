@@ -1,0 +1,219 @@
+import type { InferenceBackend, InferenceSession, SessionOptions } from '../runtime/inference.js';
+import { createOnnxNodeBackend } from '../runtime/onnx-node-backend.js';
+import { manifestEntry, PIPELINE_MODEL_IDS, thresholdOf, type PipelineRole } from '../runtime/model-manifest.js';
+import { nodeModelSource, type ModelSource, type NodeModelSourceOptions } from '../runtime/node-model-source.js';
+import { applyAffine } from './affine.js';
+import { alignmentMap, ALIGNED_SIZE } from './align.js';
+import { decodeImage, DEFAULT_LIMITS, type InputLimits } from './decode.js';
+import { competingFaces, detectFaces, pickPrimaryFace, squareFaceBox, type DetectorSettings } from './detect.js';
+import { embedAlignedFace } from './embed.js';
+import { estimateEyes } from './eyes.js';
+import { boxArea, wipe, type Box, type ImageInput, type Point, type RgbImage } from './image.js';
+import { faceImageStats } from './image-stats.js';
+import { fivePoints, locateLandmarks } from './landmarks.js';
+import { scoreLiveness } from './liveness.js';
+import { estimatePose } from './pose.js';
+import { Pyramid } from './pyramid.js';
+import { DEFAULT_QUALITY, judgeQuality, type QualityThresholds } from './quality.js';
+import { MESSAGES, type FailureReason } from './reasons.js';
+import type { FaceFailure, FaceLocation, FaceResult, Stage, StageTimings } from './result.js';
+import { warpRgb } from './warp.js';
+
+export interface FacePipelineOptions extends SessionOptions, NodeModelSourceOptions {
+  /** Inference engine. Default: onnxruntime-node. */
+  backend?: InferenceBackend;
+  /** Where model bytes come from. Default: the verified files next to models/manifest.json. */
+  models?: ModelSource;
+  limits?: Partial<InputLimits>;
+  quality?: Partial<QualityThresholds>;
+  detector?: Partial<DetectorSettings>;
+  /**
+   * A second face at least this fraction of the main face's area, near the centre of the frame,
+   * makes the capture ambiguous (who is being verified?) and is refused. See competingFaces.
+   */
+  competingFaceRatio?: number;
+  /** Liveness threshold; default: the manifest's calibrated `thresholds.live`. */
+  livenessThreshold?: number;
+  /** Refuse captures that fail liveness (default). False: report the score, still embed. */
+  enforceLiveness?: boolean;
+  /**
+   * 'enforce' (default): a capture failing a quality check is refused with that check's reason.
+   * 'report': the failures are listed in quality.issues and the face is still embedded — for
+   * benchmarks on photo collections, where a retake is impossible.
+   */
+  qualityGate?: 'enforce' | 'report';
+}
+
+export interface ProcessOptions {
+  /** Filled with milliseconds per stage. */
+  timings?: StageTimings;
+}
+
+export interface FacePipeline {
+  /** Model id of the embedder; sealed with every embedding. */
+  readonly modelId: string;
+  readonly embeddingDim: number;
+  /** The cosine threshold the service applies for this model (from the manifest). */
+  readonly matchThreshold: number;
+  readonly livenessThreshold: number;
+  process(input: ImageInput, options?: ProcessOptions): Promise<FaceResult>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_DETECTOR: DetectorSettings = { scoreThreshold: 0.7, iouThreshold: 0.4 };
+
+/** Thrown inside a stage to end the run with a typed failure. */
+class Refusal {
+  constructor(
+    readonly reason: FailureReason,
+    readonly detail: string,
+    readonly extra: Partial<FaceFailure> = {},
+  ) {}
+}
+
+type Sessions = Record<PipelineRole, InferenceSession>;
+
+/** Loads every model once; the returned pipeline reuses them for every capture. */
+export async function createFacePipeline(options: FacePipelineOptions = {}): Promise<FacePipeline> {
+  const backend = options.backend ?? createOnnxNodeBackend();
+  const models = options.models ?? nodeModelSource(options);
+  const manifest = await models.manifest();
+  const embedderEntry = manifestEntry(manifest, PIPELINE_MODEL_IDS.embedder);
+  const embeddingDim = embedderEntry.embeddingDim ?? 0;
+  const matchThreshold = thresholdOf(embedderEntry, 'match');
+  const livenessThreshold = options.livenessThreshold ?? thresholdOf(manifestEntry(manifest, PIPELINE_MODEL_IDS.liveness), 'live');
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const qualityThresholds = { ...DEFAULT_QUALITY, ...options.quality };
+  const detector = { ...DEFAULT_DETECTOR, ...options.detector };
+  const competingFaceRatio = options.competingFaceRatio ?? 0.5;
+  const enforceLiveness = options.enforceLiveness ?? true;
+  const enforceQuality = (options.qualityGate ?? 'enforce') === 'enforce';
+  const sessionOptions: SessionOptions = { threads: options.threads ?? 1, allowSpinning: options.allowSpinning ?? false };
+
+  const roles = Object.keys(PIPELINE_MODEL_IDS) as PipelineRole[];
+  const created = await Promise.all(
+    roles.map(async (role) => {
+      const bytes = await models.load(PIPELINE_MODEL_IDS[role]);
+      return [role, await backend.createSession(bytes, sessionOptions)] as const;
+    }),
+  );
+  const sessions = Object.fromEntries(created) as Sessions;
+  let closed = false;
+
+  async function run(input: ImageInput, timings: StageTimings): Promise<FaceResult> {
+    let stage: Stage = 'decode';
+    let image: RgbImage | undefined;
+    let pyramid: Pyramid | undefined;
+    let aligned: RgbImage | undefined;
+    let face: FaceLocation | undefined;
+    let clock = performance.now();
+    const lap = (name: Stage) => {
+      const now = performance.now();
+      timings[name] = now - clock;
+      clock = now;
+    };
+
+    try {
+      const decoded = await decodeImage(input, limits);
+      lap('decode');
+      if (!decoded.ok) throw new Refusal(decoded.reason, decoded.detail);
+      image = decoded.image;
+      pyramid = new Pyramid(image);
+      const { width, height } = image;
+
+      stage = 'detect';
+      const faces = await detectFaces(sessions.detector, pyramid, detector);
+      const primary = pickPrimaryFace(faces, width, height);
+      lap('detect');
+      if (!primary) throw new Refusal('no_face', 'the detector found no face');
+      face = { box: { x1: primary.x1, y1: primary.y1, x2: primary.x2, y2: primary.y2 }, detectionScore: primary.score, facesDetected: faces.length };
+      const competing = competingFaces(faces, primary, width, height, competingFaceRatio).length;
+      if (competing > 0) throw new Refusal('multiple_faces', `${faces.length} faces found, ${competing + 1} of similar size`, { face });
+
+      stage = 'landmarks';
+      const square = squareFaceBox(primary, width, height);
+      const points68 = await locateLandmarks(sessions.landmarks, pyramid, square);
+      const five = fivePoints(points68);
+      lap('landmarks');
+
+      stage = 'align';
+      const { alignedToSource } = alignmentMap(five);
+      aligned = warpRgb(pyramid, alignedToSource, ALIGNED_SIZE, ALIGNED_SIZE);
+      lap('align');
+
+      stage = 'quality';
+      const [pose, eyes] = await Promise.all([
+        estimatePose(sessions.pose, pyramid, primary),
+        estimateEyes(sessions.eyes, pyramid, points68),
+      ]);
+      const verdict = judgeQuality(
+        {
+          eyeDistance: Math.hypot(five[1].x - five[0].x, five[1].y - five[0].y),
+          outsideFraction: outsideFraction(primary, width, height),
+          pose,
+          image: faceImageStats(aligned),
+          eyes,
+        },
+        qualityThresholds,
+      );
+      lap('quality');
+      if (!verdict.ok && enforceQuality) throw new Refusal(verdict.reason, `quality check "${verdict.reason}" failed`, { face, quality: verdict.report });
+
+      stage = 'liveness';
+      const livenessScore = await scoreLiveness(sessions.liveness, pyramid, primary);
+      const liveness = { score: livenessScore, threshold: livenessThreshold, live: livenessScore >= livenessThreshold };
+      lap('liveness');
+      if (enforceLiveness && !liveness.live) {
+        throw new Refusal('liveness_failed', 'liveness score below threshold', { face, quality: verdict.report, liveness });
+      }
+
+      stage = 'embed';
+      const embedding = await embedAlignedFace(sessions.embedder, aligned);
+      lap('embed');
+      return { ok: true, embedding, modelId: PIPELINE_MODEL_IDS.embedder, quality: verdict.report, liveness, face };
+    } catch (err) {
+      if (err instanceof Refusal) {
+        return { ok: false, reason: err.reason, message: MESSAGES[err.reason], detail: err.detail, stage, ...err.extra };
+      }
+      // Engine and programming errors: their text is ours or the runtime's, never pixel data.
+      const detail = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+      return { ok: false, reason: 'processing_error', message: MESSAGES.processing_error, detail, stage, ...(face ? { face } : {}) };
+    } finally {
+      pyramid?.wipe();
+      wipe(image?.data, aligned?.data);
+    }
+  }
+
+  return {
+    modelId: PIPELINE_MODEL_IDS.embedder,
+    embeddingDim,
+    matchThreshold,
+    livenessThreshold,
+    async process(input: ImageInput, opts: ProcessOptions = {}): Promise<FaceResult> {
+      if (closed) throw new Error('face pipeline is closed');
+      const timings = opts.timings ?? {};
+      const start = performance.now();
+      const result = await run(input, timings);
+      timings.total = performance.now() - start;
+      return result;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+    },
+  };
+}
+
+function outsideFraction(box: Box, width: number, height: number): number {
+  const area = boxArea(box);
+  if (area <= 0) return 1;
+  const inside = boxArea({ x1: Math.max(0, box.x1), y1: Math.max(0, box.y1), x2: Math.min(width, box.x2), y2: Math.min(height, box.y2) });
+  return 1 - inside / area;
+}
+
+/** Where the five alignment points land in the aligned crop (for tests and diagnostics). */
+export function alignedPoints(five: readonly Point[]): Point[] {
+  const { sourceToAligned } = alignmentMap(five);
+  return five.map((p) => applyAffine(sourceToAligned, p));
+}
