@@ -47,7 +47,7 @@ async function decide(tx: Queryable, input: VerificationInput, month: string): P
   if (probe.liveness < input.livenessThreshold) {
     return { outcome: 'liveness_failed', score: null, threshold: null, fallback: fallbackFor('liveness_failed') };
   }
-  const templates = await scoreBeneficiaryTemplates(tx, b.id, probe.model.id, probe.embedding, input.now);
+  const templates = await scoreBeneficiaryTemplates(tx, b.id, b.state, probe.model.id, probe.embedding, input.now);
   if (templates.length === 0) {
     return { outcome: 'not_enrolled', score: null, threshold: null, fallback: fallbackFor('not_enrolled'), refusal: { code: 'not_enrolled', message: 'no face template is enrolled for this beneficiary' } };
   }

@@ -20,7 +20,7 @@ export const identificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceConte
     const probe = openProbe(ctx, req.body.envelope, p);
     const candidates = await ctx.db.transaction(async (tx) => {
       if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
-      const found = await nearestInDistrict(tx, p.district!, probe.model.id, probe.embedding, req.body.limit ?? 5);
+      const found = await nearestInDistrict(tx, p.state!, p.district!, probe.model.id, probe.embedding, req.body.limit ?? 5);
       await appendAudit(tx, { actor: p.sub, role: p.role, action: 'identification.searched', subjectType: 'district', subjectId: p.district!, district: p.district!, details: { modelId: probe.model.id, candidates: found.length, matches: found.filter((c) => c.score >= probe.model.matchThreshold).length } }, ctx.clock());
       return found;
     });
