@@ -107,7 +107,11 @@ async function startServer(dataDir: string): Promise<Server> {
     if (exited !== null) throw new Error(`the service exited (${exited}) before listening; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
     const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
     if (up) return { child, base, port, logPath };
-    if (Date.now() > deadline) throw new Error(`the service did not answer /healthz within 120 s; see ${logPath}`);
+    if (Date.now() > deadline) {
+      // Never leave a server behind: the caller has no handle on it yet.
+      child.kill('SIGKILL');
+      throw new Error(`the service did not answer /healthz within 120 s; see ${logPath}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
