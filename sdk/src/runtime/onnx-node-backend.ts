@@ -41,7 +41,14 @@ export function createOnnxNodeBackend(): InferenceBackend {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
-        extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+        extra: {
+          session: {
+            intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' },
+            // Denormal floats in late layers slow some CPUs by orders of magnitude; flushing
+            // them to zero does not move the outputs measurably.
+            set_denormal_as_zero: '1',
+          },
+        },
       });
       return new OnnxNodeSession(session);
     },

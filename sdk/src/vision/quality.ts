@@ -38,6 +38,8 @@ export const DEFAULT_QUALITY: QualityThresholds = {
 };
 
 export interface QualityMeasures {
+  /** Other faces as large as the beneficiary's near the centre of the frame (see competingFaces). */
+  competingFaces: number;
   eyeDistance: number;
   outsideFraction: number;
   pose: HeadPose;
@@ -69,6 +71,7 @@ export function judgeQuality(m: QualityMeasures, t: QualityThresholds): QualityV
     headroom(Math.max(eyes.closedLeft, eyes.closedRight), 1),
   );
   const checks: Array<[boolean, FailureReason]> = [
+    [m.competingFaces > 0, 'multiple_faces'],
     [m.eyeDistance < t.minEyeDistance, 'face_too_small'],
     [m.outsideFraction > t.maxOutsideFraction, 'face_cut_off'],
     [Math.abs(pose.yaw) > t.maxYaw, 'face_turned'],

@@ -4,7 +4,11 @@ import type { FailureReason, WorkerMessage } from './reasons.js';
 
 export type Stage = 'decode' | 'detect' | 'landmarks' | 'align' | 'quality' | 'liveness' | 'embed';
 
-/** Milliseconds per stage, filled in as the pipeline runs (stages not reached stay absent). */
+/**
+ * Milliseconds per stage, filled in as the pipeline runs (stages not reached stay absent).
+ * With threads ≥ 2 the embedding overlaps quality and liveness, so stages can sum to more
+ * than `total`, which is always wall time.
+ */
 export type StageTimings = Partial<Record<Stage | 'total', number>>;
 
 export interface LivenessReport {

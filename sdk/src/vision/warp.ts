@@ -9,6 +9,7 @@ import type { Pyramid } from './pyramid.js';
  */
 export function warpRgb(pyramid: Pyramid, outputToSource: Affine, outW: number, outH: number): RgbImage {
   const { image: src, map } = pyramid.levelFor(outputToSource, affineScale(outputToSource));
+  if (map[1] === 0 && map[3] === 0) return resizeAxisAligned(src, map, outW, outH);
   const [a, b, c, d, e, f] = map;
   const out = new Uint8Array(outW * outH * 3);
   const s = src.data;
@@ -44,6 +45,69 @@ export function warpRgb(pyramid: Pyramid, outputToSource: Affine, outW: number, 
         if (p11 >= 0) v += w11 * s[p11 + ch]!;
         out[o + ch] = v + 0.5;
       }
+    }
+  }
+  return { width: outW, height: outH, data: out };
+}
+
+/**
+ * Per-output-coordinate source indices and weights along one axis. A neighbour outside the
+ * source gets weight 0 (black border) and a harmless in-range index, so the inner loop has no
+ * branches.
+ */
+function axisTable(n: number, scale: number, offset: number, size: number) {
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const w0 = new Float32Array(n);
+  const w1 = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const s = scale * k + offset;
+    const f = Math.floor(s);
+    const t = s - f;
+    const in0 = f >= 0 && f < size;
+    const in1 = f + 1 >= 0 && f + 1 < size;
+    i0[k] = in0 ? f : 0;
+    i1[k] = in1 ? f + 1 : 0;
+    w0[k] = in0 ? 1 - t : 0;
+    w1[k] = in1 ? t : 0;
+  }
+  return { i0, i1, w0, w1 };
+}
+
+/**
+ * Crops and resizes (no rotation): the same bilinear result as the general path with the
+ * per-column and per-row arithmetic done once. Every crop but the alignment warp is this kind.
+ */
+function resizeAxisAligned(src: RgbImage, map: Affine, outW: number, outH: number): RgbImage {
+  const xs = axisTable(outW, map[0], map[2], src.width);
+  const ys = axisTable(outH, map[4], map[5], src.height);
+  for (let k = 0; k < outW; k++) {
+    xs.i0[k]! *= 3;
+    xs.i1[k]! *= 3;
+  }
+  const out = new Uint8Array(outW * outH * 3);
+  const s = src.data;
+  const stride = src.width * 3;
+  let o = 0;
+  for (let y = 0; y < outH; y++) {
+    const r0 = ys.i0[y]! * stride;
+    const r1 = ys.i1[y]! * stride;
+    const wy0 = ys.w0[y]!;
+    const wy1 = ys.w1[y]!;
+    for (let x = 0; x < outW; x++, o += 3) {
+      const wx0 = xs.w0[x]!;
+      const wx1 = xs.w1[x]!;
+      const w00 = wx0 * wy0;
+      const w10 = wx1 * wy0;
+      const w01 = wx0 * wy1;
+      const w11 = wx1 * wy1;
+      const p00 = r0 + xs.i0[x]!;
+      const p10 = r0 + xs.i1[x]!;
+      const p01 = r1 + xs.i0[x]!;
+      const p11 = r1 + xs.i1[x]!;
+      out[o] = w00 * s[p00]! + w10 * s[p10]! + w01 * s[p01]! + w11 * s[p11]! + 0.5;
+      out[o + 1] = w00 * s[p00 + 1]! + w10 * s[p10 + 1]! + w01 * s[p01 + 1]! + w11 * s[p11 + 1]! + 0.5;
+      out[o + 2] = w00 * s[p00 + 2]! + w10 * s[p10 + 2]! + w01 * s[p01 + 2]! + w11 * s[p11 + 2]! + 0.5;
     }
   }
   return { width: outW, height: outH, data: out };

@@ -111,3 +111,17 @@ test('stage timings are reported for every stage that ran', async () => {
     assert.ok(typeof t === 'number' && t >= 0, `timing for ${stage}`);
   }
 });
+
+test('in report mode the quality gate lists issues instead of refusing', async () => {
+  const reporting = await createFacePipeline({ qualityGate: 'report' });
+  try {
+    const result = await reporting.process(await twoFaces());
+    assert.ok(result.ok, result.ok ? '' : result.reason);
+    assert.ok(result.quality.issues.includes('multiple_faces'));
+    const clean = await reporting.process(await lfwImage(FRONTAL));
+    assert.ok(clean.ok);
+    assert.deepEqual(clean.quality.issues, []);
+  } finally {
+    await reporting.close();
+  }
+});
