@@ -7,9 +7,12 @@ import { auditRoutes } from './routes/audit.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { consentRoutes } from './routes/consents.js';
 import { enrolmentRoutes } from './routes/enrolments.js';
+import { fallbackCaseRoutes } from './routes/fallback-cases.js';
 import { healthRoutes } from './routes/health.js';
 import { identificationRoutes } from './routes/identifications.js';
 import { keyRoutes } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { reviewRoutes } from './routes/review.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { validatorCompiler } from './validation.js';
 
@@ -62,6 +65,9 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   await app.register(enrolmentRoutes, { ctx });
   await app.register(verificationRoutes, { ctx });
   await app.register(identificationRoutes, { ctx });
+  await app.register(fallbackCaseRoutes, { ctx });
+  await app.register(reviewRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
   return app;
 }

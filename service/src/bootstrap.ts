@@ -1,9 +1,11 @@
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import type { Config } from './config.js';
-import type { ServiceContext } from './context.js';
+import { DEFAULT_FALLBACK_POLICY, type ServiceContext } from './context.js';
 import { connectDatabase } from './db/connect.js';
 import { loadModelPolicy } from './domain/models.js';
 import { Keyring } from './keys/keyring.js';
+import { loadOrCreateSecret } from './keys/secret.js';
+import { DevOutbox } from './sms/sender.js';
 
 export interface Bootstrapped {
   ctx: ServiceContext;
@@ -17,9 +19,10 @@ export async function bootstrap(config: Config): Promise<Bootstrapped> {
   const models = loadModelPolicy(config.modelsManifest);
   const signing = await loadOrCreateSigningKey(config.keysDir);
   const box = Keyring.loadOrCreate(config.keysDir, config.keyGraceMs);
+  const otpSecret = loadOrCreateSecret(config.keysDir, 'otp-secret.json');
   const db = await connectDatabase({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: `${config.dataDir}/pglite` }) });
   return {
-    ctx: { db, keyring: box.keyring, signingKey: signing.key, models, clock: () => new Date(), captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs },
+    ctx: { db, keyring: box.keyring, signingKey: signing.key, models, clock: () => new Date(), captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: new DevOutbox(), otpSecret, fallback: DEFAULT_FALLBACK_POLICY },
     created: { ...(signing.created ? { signingKey: signing.path } : {}), ...(box.created ? { boxKeys: box.path } : {}) },
     paths: { signingKey: signing.path, boxKeys: box.path },
   };

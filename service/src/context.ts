@@ -2,6 +2,19 @@ import type { SigningKey } from './auth/signing-key.js';
 import type { Database } from './db/types.js';
 import type { ModelPolicy } from './domain/models.js';
 import type { Keyring } from './keys/keyring.js';
+import type { SmsSender } from './sms/sender.js';
+
+export interface FallbackPolicy {
+  /** Face attempts per beneficiary and device in a day before a fallback case opens by itself. */
+  maxFaceAttempts: number;
+  otpTtlMs: number;
+  /** Wrong codes tolerated per OTP. */
+  otpMaxAttempts: number;
+  /** OTPs that may be sent for one case. */
+  otpMaxSends: number;
+}
+
+export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = { maxFaceAttempts: 3, otpTtlMs: 5 * 60_000, otpMaxAttempts: 3, otpMaxSends: 3 };
 
 /** What every route needs, built once at start-up and handed to the app. */
 export interface ServiceContext {
@@ -12,4 +25,8 @@ export interface ServiceContext {
   clock: () => Date;
   captureWindowMs: number;
   captureSkewMs: number;
+  sms: SmsSender;
+  /** Keys the OTP hashes; never leaves the service. */
+  otpSecret: Uint8Array;
+  fallback: FallbackPolicy;
 }

@@ -13,6 +13,7 @@ if (created.signingKey || created.boxKeys) {
   app.log.info(`first start: generated keys (mode 0600) — token signing key ${paths.signingKey}, envelope keys ${paths.boxKeys}`);
 }
 app.log.info(`database: ${where}`);
+app.log.warn('SMS: development outbox — OTP messages are kept in memory, not delivered; wire an SmsSender gateway for production');
 app.log.info(`mint a token: npm run token -- --role district_admin --sub admin1 --district D1 --state S1   (see README)`);
 
 // Nonces older than the capture window can never be replayed: the window refuses them first.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '@chehra/sdk/envelope';
 import { buildApp, type App } from '../src/app.js';
@@ -5,7 +6,8 @@ import type { Principal } from '../src/auth/principal.js';
 import { generateSigningKey } from '../src/auth/signing-key.js';
 import { mintToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
-import type { ServiceContext } from '../src/context.js';
+import { DEFAULT_FALLBACK_POLICY, type ServiceContext } from '../src/context.js';
+import { DevOutbox } from '../src/sms/sender.js';
 import { connectDatabase } from '../src/db/connect.js';
 import type { Database } from '../src/db/types.js';
 import { loadModelPolicy } from '../src/domain/models.js';
@@ -18,6 +20,8 @@ import { Keyring } from '../src/keys/keyring.js';
 export interface Harness {
   app: App;
   ctx: ServiceContext;
+  /** Where the development SMS sender puts OTP messages. */
+  outbox: DevOutbox;
   /** Every log line the app wrote, as text. */
   logs: string[];
   modelId: string;
@@ -51,7 +55,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const clock = () => now ?? new Date();
   const keyring = opts.keyring ?? Keyring.inMemory(config.keyGraceMs);
   const signingKey = await generateSigningKey();
-  const ctx: ServiceContext = { db, keyring, signingKey, models, clock, captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs };
+  const outbox = new DevOutbox();
+  const ctx: ServiceContext = { db, keyring, signingKey, models, clock, captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: outbox, otpSecret: randomBytes(32), fallback: DEFAULT_FALLBACK_POLICY };
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -65,6 +70,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   return {
     app,
     ctx,
+    outbox,
     logs,
     responses,
     async call(method, url, token, body) {
@@ -102,7 +108,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
 async function truncateAll(db: Database): Promise<void> {
   await db.exec(`
     ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
-    TRUNCATE audit_log, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
+    TRUNCATE audit_log, otp_challenges, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
     ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
     UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
 }
@@ -139,7 +145,7 @@ export const OTHER_ADMIN: Principal = { sub: 'admin-9', role: 'district_admin', 
 export const AUDITOR: Principal = { sub: 'auditor-1', role: 'auditor' };
 export const SUPERVISOR: Principal = { sub: 'sup-1', role: 'supervisor', awcs: ['AWC-001'], district: 'D1', state: 'S1' };
 
-const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'audit_log'] as const;
+const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'fallback_cases', 'otp_challenges', 'audit_log'] as const;
 
 /** Row counts of every table: "nothing was written" is an equality of two of these. */
 export async function rowCounts(db: Database): Promise<Record<string, number>> {

@@ -1,11 +1,13 @@
+import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
 import { findDistribution, insertVerification, recordDistribution, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
+import { openFallbackCase } from '../db/repositories/fallback-cases.js';
 import { conflict } from '../errors.js';
-import { distributionMonth } from './calendar.js';
-import { fallbackFor, type FallbackAdvice } from './fallback.js';
+import { distributionMonth, startOfIndianDay } from './calendar.js';
+import { fallbackFor, RETRYABLE, type FallbackAdvice, type FaceFailureReason } from './fallback.js';
 import type { Probe } from './probe.js';
 
 export interface VerificationInput {
@@ -16,6 +18,10 @@ export interface VerificationInput {
   awc: string;
   now: Date;
   livenessThreshold: number;
+  /** The capturing device, when the app names it: the retry limit is per beneficiary and device. */
+  deviceId: string | null;
+  /** Face attempts per visit before a fallback case is opened for the worker. */
+  maxFaceAttempts: number;
 }
 
 export interface VerificationResult {
@@ -85,7 +91,11 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
     quality: input.probe.quality,
     liveness: input.probe.liveness,
   };
-  const verificationId = await insertVerification(tx, { ...base, outcome: decision.outcome });
+  const verificationId = await insertVerification(tx, { ...base, deviceId: input.deviceId, outcome: decision.outcome });
+  if (decision.fallback) {
+    const fallback = await adviseFallback(tx, input, month, verificationId, decision.fallback.reason as FaceFailureReason);
+    return { verificationId, month, distributionId: null, ...decision, fallback };
+  }
   if (decision.outcome !== 'match') return { verificationId, month, distributionId: null, ...decision };
 
   const distributionId = await recordDistribution(tx, { beneficiaryId: input.beneficiary.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
@@ -93,4 +103,29 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
   // Lost the race to a concurrent verification of the same beneficiary: that one delivered the ration.
   await tx.query("UPDATE verifications SET outcome = 'already_distributed' WHERE id = $1", [verificationId]);
   return { verificationId, month, distributionId: null, ...decision, outcome: 'already_distributed', refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
+}
+
+/**
+ * A retryable failure (no match, not live) leaves attempts for this visit; when they run out,
+ * or when no capture could ever succeed (no consent, no template), the case is opened here so
+ * the worker can go straight to OTP or attestation.
+ */
+async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
+  let attemptsLeft: number | undefined;
+  if (RETRYABLE.has(reason)) {
+    const { rows } = await tx.query<{ n: string }>(
+      `SELECT count(*) AS n FROM verifications
+       WHERE beneficiary_id = $1 AND worker = $2 AND device_id IS NOT DISTINCT FROM $3 AND created_at >= $4
+         AND outcome IN ('no_match', 'liveness_failed')`,
+      [input.beneficiary.id, input.worker, input.deviceId, startOfIndianDay(input.now)],
+    );
+    attemptsLeft = Math.max(0, input.maxFaceAttempts - Number(rows[0]!.n));
+    if (attemptsLeft > 0) return fallbackFor(reason, { attemptsLeft });
+  }
+  const b = input.beneficiary;
+  const opened = await openFallbackCase(tx, { beneficiaryId: b.id, scheme: input.scheme, month, reason, verificationId, openedBy: input.worker, awc: b.awc, district: b.district, state: b.state, workerNote: null });
+  if (opened.created) {
+    await appendAudit(tx, { actor: input.worker, role: 'worker', action: 'fallback.opened', subjectType: 'fallback_case', subjectId: opened.case.id, district: b.district, details: { beneficiaryId: b.id, reason, verificationId, automatic: true } }, input.now);
+  }
+  return fallbackFor(reason, { ...(attemptsLeft === undefined ? {} : { attemptsLeft }), fallbackCaseId: opened.case.id });
 }

@@ -10,7 +10,7 @@ import { beneficiaryInScope } from './beneficiary-access.js';
 import { Scheme, SealedEnvelopeSchema, Uuid } from './schemas.js';
 
 const VerifyBody = Type.Object(
-  { beneficiaryId: Uuid, scheme: Type.Optional(Scheme), envelope: SealedEnvelopeSchema },
+  { beneficiaryId: Uuid, scheme: Type.Optional(Scheme), envelope: SealedEnvelopeSchema, deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
   { additionalProperties: false },
 );
 
@@ -23,7 +23,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     const scheme = req.body.scheme ?? 'THR';
     const result = await ctx.db.transaction(async (tx) => {
       if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
-      const r = await decideVerification(tx, { beneficiary: b, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold });
+      const r = await decideVerification(tx, { beneficiary: b, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold, deviceId: req.body.deviceId ?? null, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
       await appendAudit(tx, {
         actor: p.sub,
         role: p.role,

@@ -14,13 +14,14 @@ export interface NewVerification {
   threshold: number | null;
   quality: number;
   liveness: number;
+  deviceId: string | null;
 }
 
 export async function insertVerification(tx: Queryable, v: NewVerification): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness],
+    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId],
   );
   return rows[0]!.id;
 }

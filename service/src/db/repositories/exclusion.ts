@@ -1,0 +1,32 @@
+import type { AwcCounts } from '../../domain/exclusion.js';
+import type { Queryable } from '../types.js';
+
+/** Per-AWC counts for a district and period: face attempts, face deliveries, fallback cases by reason. */
+export async function exclusionCounts(db: Queryable, district: string, from: Date, to: Date): Promise<AwcCounts[]> {
+  const { rows } = await db.query<{ awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null }>(
+    `WITH v AS (
+       SELECT awc, count(*) AS attempts FROM verifications WHERE district = $1 AND created_at >= $2 AND created_at < $3 GROUP BY awc
+     ), d AS (
+       SELECT d.awc, count(*) AS face_matches FROM distributions d JOIN beneficiaries b ON b.id = d.beneficiary_id
+       WHERE b.district = $1 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY d.awc
+     ), r AS (
+       SELECT awc, reason, count(*) AS n FROM fallback_cases WHERE district = $1 AND opened_at >= $2 AND opened_at < $3 GROUP BY awc, reason
+     ), f AS (
+       SELECT awc, sum(n) AS fallbacks, jsonb_object_agg(reason, n) AS by_reason FROM r GROUP BY awc
+     ), awcs AS (
+       SELECT awc FROM v UNION SELECT awc FROM d UNION SELECT awc FROM f
+     )
+     SELECT a.awc, coalesce(v.attempts, 0) AS attempts, coalesce(d.face_matches, 0) AS face_matches,
+            coalesce(f.fallbacks, 0) AS fallbacks, f.by_reason
+     FROM awcs a LEFT JOIN v USING (awc) LEFT JOIN d USING (awc) LEFT JOIN f USING (awc)
+     ORDER BY a.awc`,
+    [district, from, to],
+  );
+  return rows.map((r) => ({
+    awc: r.awc,
+    attempts: Number(r.attempts),
+    faceMatches: Number(r.face_matches),
+    fallbacks: Number(r.fallbacks),
+    byReason: Object.fromEntries(Object.entries(r.by_reason ?? {}).map(([k, v]) => [k, Number(v)])),
+  }));
+}

@@ -1,0 +1,11 @@
+import type { FallbackCase } from '../db/repositories/fallback-cases.js';
+
+export function fallbackCaseView(c: FallbackCase) {
+  return {
+    ...c,
+    openedAt: c.openedAt.toISOString(),
+    completedAt: c.completedAt?.toISOString() ?? null,
+    reviewedAt: c.reviewedAt?.toISOString() ?? null,
+    delivered: c.completedAt !== null,
+  };
+}

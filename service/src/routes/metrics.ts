@@ -1,0 +1,48 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { principalOf } from '../auth/plugin.js';
+import type { ServiceContext } from '../context.js';
+import { exclusionCounts } from '../db/repositories/exclusion.js';
+import { exclusionMetrics } from '../domain/exclusion.js';
+import { FALLBACK_REASONS } from '../domain/fallback.js';
+import { badRequest } from '../errors.js';
+
+const Period = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date' })),
+  to: Type.Optional(Type.String({ format: 'date' })),
+});
+
+/** [from, to] as whole days in India; default: the last 30 days. */
+function period(q: { from?: string; to?: string }, now: Date): { from: Date; to: Date; label: { from: string; to: string } } {
+  const day = (s: string) => new Date(`${s}T00:00:00+05:30`);
+  const to = q.to ? new Date(day(q.to).getTime() + 86_400_000) : now;
+  const from = q.from ? day(q.from) : new Date(to.getTime() - 30 * 86_400_000);
+  if (!(from < to)) throw badRequest('invalid_period', '"from" must be on or before "to"');
+  return { from, to, label: { from: from.toISOString(), to: to.toISOString() } };
+}
+
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export const metricsRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const compute = async (district: string, q: { from?: string; to?: string }) => {
+    const pr = period(q, ctx.clock());
+    return { district, period: pr.label, ...exclusionMetrics(await exclusionCounts(ctx.db, district, pr.from, pr.to)) };
+  };
+
+  app.get('/v1/metrics/exclusion', { config: { roles: ['district_admin'] }, schema: { querystring: Period } }, async (req) => compute(principalOf(req).district!, req.query));
+
+  app.get('/v1/metrics/exclusion.csv', { config: { roles: ['district_admin'] }, schema: { querystring: Period } }, async (req, reply) => {
+    const m = await compute(principalOf(req).district!, req.query);
+    const header = ['district', 'awc', 'attempts', 'face_matches', 'fallbacks', 'fallback_rate', 'z_score', 'flagged', ...FALLBACK_REASONS.map((r) => `reason_${r}`)];
+    const lines = [header.join(',')];
+    for (const a of m.awcs) {
+      lines.push([m.district, a.awc, a.attempts, a.faceMatches, a.fallbacks, a.fallbackRate?.toFixed(4) ?? '', a.zScore ?? '', a.flagged, ...FALLBACK_REASONS.map((r) => a.byReason[r] ?? 0)].map(csvCell).join(','));
+    }
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="exclusion-${m.district}.csv"`)
+      .send(lines.join('\n') + '\n');
+  });
+};
