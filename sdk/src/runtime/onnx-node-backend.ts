@@ -1,6 +1,11 @@
 import * as ort from 'onnxruntime-node';
 import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from './inference.js';
 
+// onnxruntime-node's Linux build ships Microsoft telemetry that, at the first session, writes a
+// persistent device id and a database under ~/.cache and debug logs into TMPDIR. The SDK writes no
+// file, ever (sdk/test/no-files.test.ts proves it), so telemetry is off before any session exists.
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
 class OnnxNodeSession implements InferenceSession {
   constructor(private readonly session: ort.InferenceSession) {}
 
