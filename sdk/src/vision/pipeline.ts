@@ -2,13 +2,12 @@ import type { InferenceBackend, InferenceSession, SessionOptions } from '../runt
 import { createOnnxNodeBackend } from '../runtime/onnx-node-backend.js';
 import { manifestEntry, PIPELINE_MODEL_IDS, thresholdOf, type PipelineRole } from '../runtime/model-manifest.js';
 import { nodeModelSource, type ModelSource, type NodeModelSourceOptions } from '../runtime/node-model-source.js';
-import { applyAffine } from './affine.js';
 import { alignmentMap, ALIGNED_SIZE } from './align.js';
 import { decodeImage, DEFAULT_LIMITS, type InputLimits } from './decode.js';
 import { competingFaces, detectFaces, pickPrimaryFace, squareFaceBox, type DetectorSettings } from './detect.js';
 import { embedAlignedFace } from './embed.js';
 import { estimateEyes } from './eyes.js';
-import { boxArea, wipe, type Box, type ImageInput, type Point, type RgbImage } from './image.js';
+import { boxArea, wipe, type Box, type ImageInput, type RgbImage } from './image.js';
 import { faceImageStats } from './image-stats.js';
 import { fivePoints, locateLandmarks } from './landmarks.js';
 import { scoreLiveness } from './liveness.js';
@@ -242,8 +241,3 @@ function outsideFraction(box: Box, width: number, height: number): number {
   return 1 - inside / area;
 }
 
-/** Where the five alignment points land in the aligned crop (for tests and diagnostics). */
-export function alignedPoints(five: readonly Point[]): Point[] {
-  const { sourceToAligned } = alignmentMap(five);
-  return five.map((p) => applyAffine(sourceToAligned, p));
-}
