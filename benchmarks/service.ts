@@ -100,6 +100,10 @@ async function startServer(dataDir: string): Promise<Server> {
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
+  // If the benchmark itself dies (Ctrl-C, a throw), the server goes with it.
+  const reap = () => child.exitCode === null && child.kill('SIGKILL');
+  process.once('exit', reap);
+  process.once('SIGINT', () => process.exit(130));
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
   const deadline = Date.now() + 120_000;
@@ -270,6 +274,11 @@ async function cannon(server: Server, label: string, bodies: string[], token: st
 const machine = machineInfo();
 const dataDir = mkdtempSync(join(tmpdir(), 'chehra-bench-'));
 let server: Server | undefined;
+// Interrupted runs (Ctrl-C) skip `finally`: stop the server and drop its data here too.
+process.once('exit', () => {
+  if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+  if (!args['keep-data']) rmSync(dataDir, { recursive: true, force: true });
+});
 try {
   log(`starting the service (node --import tsx service/src/main.ts) on embedded PGlite in ${dataDir}, LOG_LEVEL=${LOG_LEVEL}`);
   const tStart = process.hrtime.bigint();
