@@ -162,6 +162,7 @@ await writeFile(
   join(RESULTS, 'accuracy-roc.svg'),
   rocSvg(roc, {
     title: `ROC ${ds.root.split('/').pop()} — ${pipeline.modelId} (AUC ${report.auc.toFixed(4)})`,
+    note: `${impostor.length} impostor pairs: FAR below ${(1 / impostor.length).toExponential(1)} is not resolved; ${genuine.length} genuine pairs`,
     marker: { far: atOperating.falseAccepts, tar: 1 - atOperating.falseRejects, label: `operating threshold ${operating}` },
   }),
 );

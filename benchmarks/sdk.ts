@@ -10,6 +10,10 @@
  * libvips' own thread pool is set to the same thread count, so "1 thread" is one thread for
  * decoding as well as inference. Model loading and warm-up runs are not timed.
  *
+ * Each image is processed `--repeat` times (default 3) and the fastest run's timings are kept,
+ * for us and for human alike: on a machine shared with other jobs this filters out the runs
+ * that were pre-empted, and estimates the latency on a quiet core.
+ *
  * Besides wall-clock stage times, `cpu` is the process's CPU time per image (all threads): on a
  * machine shared with other jobs, wall time includes waiting for a core and CPU time does not.
  */
@@ -23,7 +27,7 @@ import cliProgress from 'cli-progress';
 import nacl from 'tweetnacl';
 import sharp from 'sharp';
 import { newRequestNonce, sealEnvelope } from '../sdk/src/envelope/index.js';
-import { createFacePipeline, type StageTimings } from '../sdk/src/vision/index.js';
+import { createFacePipeline, type FacePipeline, type StageTimings } from '../sdk/src/vision/index.js';
 import { imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { runInfo } from './lib/run-info.js';
 import { summarise } from './lib/stats.js';
@@ -32,7 +36,10 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const STAGES = ['decode', 'detect', 'landmarks', 'align', 'quality', 'liveness', 'embed', 'seal', 'total', 'cpu', 'detectEmbed'] as const;
 type Row = Partial<Record<(typeof STAGES)[number], number>>;
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '150' }, warmup: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { images: { type: 'string', default: '150' }, warmup: { type: 'string', default: '10' }, repeat: { type: 'string', default: '3' } },
+});
+const repeat = Math.max(1, Number(values.repeat));
 const ds = await loadPairDataset(resolveDataset(undefined, 'lfw-dev'));
 const files = ds.images.slice(0, Number(values.images));
 const jpegs = await Promise.all(files.map((rel) => readFile(imagePath(ds, rel))));
@@ -49,6 +56,28 @@ function bar(label: string, total: number) {
   return b;
 }
 
+async function timeOnce(pipeline: FacePipeline, jpeg: Uint8Array): Promise<Row | null> {
+  const t: StageTimings = {};
+  const cpuStart = process.cpuUsage();
+  const result = await pipeline.process(jpeg, { timings: t });
+  if (!result.ok) return null;
+  const start = performance.now();
+  sealEnvelope(
+    { embedding: result.embedding, modelId: result.modelId, quality: result.quality.score, liveness: result.liveness.score, capturedAt: Date.now(), requestNonce: newRequestNonce(), worker: 'bench-worker' },
+    recipient,
+  );
+  const seal = performance.now() - start;
+  result.embedding.fill(0);
+  return {
+    ...t,
+    seal,
+    total: (t.total ?? 0) + seal,
+    cpu: cpuMs(process.cpuUsage(cpuStart)),
+    // Like for like with human's detect+embed: our stages doing the same job (sequential at 1 thread).
+    detectEmbed: (t.decode ?? 0) + (t.detect ?? 0) + (t.landmarks ?? 0) + (t.align ?? 0) + (t.embed ?? 0),
+  };
+}
+
 async function timeSdk(threads: number) {
   sharp.concurrency(threads);
   const pipeline = await createFacePipeline({ threads, qualityGate: 'report', enforceLiveness: false });
@@ -57,26 +86,16 @@ async function timeSdk(threads: number) {
   let refused = 0;
   const progress = bar(`sdk, ${threads} thread(s)`, jpegs.length);
   for (const jpeg of jpegs) {
-    const t: StageTimings = {};
-    const cpuStart = process.cpuUsage();
-    const result = await pipeline.process(jpeg, { timings: t });
-    const row: Row = { ...t };
-    if (result.ok) {
-      const start = performance.now();
-      sealEnvelope(
-        { embedding: result.embedding, modelId: result.modelId, quality: result.quality.score, liveness: result.liveness.score, capturedAt: Date.now(), requestNonce: newRequestNonce(), worker: 'bench-worker' },
-        recipient,
-      );
-      row.seal = performance.now() - start;
-      row.total = (t.total ?? 0) + row.seal;
-      row.cpu = cpuMs(process.cpuUsage(cpuStart));
-      // Like for like with human's detect+embed: our stages that do the same job (sequential at 1 thread).
-      row.detectEmbed = (t.decode ?? 0) + (t.detect ?? 0) + (t.landmarks ?? 0) + (t.align ?? 0) + (t.embed ?? 0);
-      result.embedding.fill(0);
-      rows.push(row);
-    } else {
-      refused++;
+    let best: Row | undefined;
+    for (let r = 0; r < repeat; r++) {
+      const row = await timeOnce(pipeline, jpeg);
+      if (!row) {
+        if (r === 0) refused++;
+        continue;
+      }
+      if (!best || row.total! < best.total!) best = row;
     }
+    if (best) rows.push(best);
     progress.increment();
   }
   progress.stop();
@@ -100,12 +119,21 @@ async function timeHuman() {
     const progress = bar('human, 1 thread', jpegs.length);
     const cpu: number[] = [];
     for (const jpeg of jpegs) {
-      const start = performance.now();
-      const cpuStart = process.cpuUsage();
-      const r = await human.process(jpeg);
-      times.push(performance.now() - start);
-      cpu.push(cpuMs(process.cpuUsage(cpuStart)));
-      if (!r.embedding) noFace++;
+      let bestWall = Infinity;
+      let bestCpu = Infinity;
+      for (let k = 0; k < repeat; k++) {
+        const start = performance.now();
+        const cpuStart = process.cpuUsage();
+        const r = await human.process(jpeg);
+        const wall = performance.now() - start;
+        if (wall < bestWall) {
+          bestWall = wall;
+          bestCpu = cpuMs(process.cpuUsage(cpuStart));
+        }
+        if (k === 0 && !r.embedding) noFace++;
+      }
+      times.push(bestWall);
+      cpu.push(bestCpu);
       progress.increment();
     }
     progress.stop();
@@ -136,7 +164,7 @@ const report = {
       }
     : null,
   targets: { medianMsPerImage1Thread: 25, timesFasterThanHuman: 5 },
-  settings: { warmup, qualityGate: 'report', enforceLiveness: false, sharpConcurrency: 'same as threads', seal: 'sealEnvelope to a fresh nacl box key pair' },
+  settings: { warmup, repeat, perImage: 'fastest of the repeats (by total)', qualityGate: 'report', enforceLiveness: false, sharpConcurrency: 'same as threads', seal: 'sealEnvelope to a fresh nacl box key pair' },
   loadAverage1mAtStart: loadAtStart,
   loadAverage1mAtEnd: loadavg()[0],
   ...runInfo(),

@@ -2,6 +2,8 @@ import type { RocPoint } from './roc.js';
 
 export interface RocPlotOptions {
   title: string;
+  /** A line under the title, e.g. the FAR resolution the impostor count allows. */
+  note?: string;
   /** Marked on the curve: the operating threshold's FAR/TAR. */
   marker?: { far: number; tar: number; label: string };
 }
@@ -40,7 +42,8 @@ ${grid.join('\n')}
 <rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>
 <path d="${path}" fill="none" stroke="#1f6feb" stroke-width="2"/>
 ${marker}
-<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">${escape(opts.title)}</text>
+<text x="${W / 2}" y="20" text-anchor="middle" font-size="15">${escape(opts.title)}</text>
+${opts.note ? `<text x="${W / 2}" y="35" text-anchor="middle" font-size="11" fill="#555">${escape(opts.note)}</text>` : ''}
 <text x="${M.left + pw / 2}" y="${H - 15}" text-anchor="middle" font-size="13">false accept rate (log scale)</text>
 <text transform="translate(18 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13">true accept rate</text>
 </svg>
