@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authPlugin } from './auth/plugin.js';
 import type { ServiceContext } from './context.js';
 import { ApiError } from './errors.js';
+import { adminConsoleRoutes } from './routes/admin-console.js';
 import { auditRoutes } from './routes/audit.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { consentRoutes } from './routes/consents.js';
@@ -68,6 +69,7 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   await app.register(fallbackCaseRoutes, { ctx });
   await app.register(reviewRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
+  await app.register(adminConsoleRoutes);
   await app.register(auditRoutes, { ctx });
   return app;
 }

@@ -1,0 +1,141 @@
+// The service's API, called with the admin's token. The token lives in this module and in the
+// tab's sessionStorage (so a reload keeps the session); never in localStorage or a cookie.
+
+const KEY = 'chehra.admin.token';
+
+/** An answer of the API that was not 2xx: `code` for the program, `message` for the person. */
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** @type {string | null} */
+let token = null;
+/** @type {(err: ApiError) => void} */
+let onUnauthorized = () => {};
+
+export function loadToken() {
+  try {
+    token = sessionStorage.getItem(KEY);
+  } catch {
+    token = null; // storage disabled: the token stays in memory only
+  }
+  return token;
+}
+
+/** @param {string} value */
+export function setToken(value) {
+  token = value;
+  try {
+    sessionStorage.setItem(KEY, value);
+  } catch {
+    // memory only
+  }
+}
+
+export function clearToken() {
+  token = null;
+  try {
+    sessionStorage.removeItem(KEY);
+  } catch {
+    // nothing stored
+  }
+}
+
+/** Called on any 401 (expired or invalid token): the app goes back to sign-in. @param {(err: ApiError) => void} fn */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/**
+ * The claims of a JWT, for display only (the service checks the signature, not us).
+ * @param {string} jwt
+ * @returns {{sub?: string, role?: string, district?: string, state?: string, exp?: number} | null}
+ */
+export function decodeClaims(jwt) {
+  const parts = jwt.split('.');
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const json = new TextDecoder().decode(Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0)));
+    const claims = JSON.parse(json);
+    return claims && typeof claims === 'object' ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One request to the API. Throws ApiError with the service's {code, message}; status 0 when the
+ * service could not be reached.
+ * @param {string} path
+ * @param {{method?: string, body?: unknown, raw?: boolean}} [opts]
+ */
+export async function api(path, opts = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: opts.raw ? '*/*' : 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, {
+      method: opts.method ?? 'GET',
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', 'the service could not be reached');
+  }
+  if (!res.ok) {
+    let code = `http_${res.status}`;
+    let message = res.statusText || `HTTP ${res.status}`;
+    try {
+      const body = await res.json();
+      if (body && typeof body.code === 'string') code = body.code;
+      if (body && typeof body.message === 'string') message = body.message;
+    } catch {
+      // not JSON: keep the status text
+    }
+    const err = new ApiError(res.status, code, message);
+    if (res.status === 401) onUnauthorized(err);
+    throw err;
+  }
+  return opts.raw ? res : res.json();
+}
+
+/** @param {Record<string, string | number | undefined | null>} params */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * Downloads a file from the API with the Authorization header (a plain link could not carry it).
+ * @param {string} path
+ * @param {string} fallbackName
+ */
+export async function download(path, fallbackName) {
+  const res = /** @type {Response} */ (await api(path, { raw: true }));
+  const blob = await res.blob();
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}

@@ -1,0 +1,616 @@
+// The district admin console: sign in with a token, review fallback cases, see exclusion metrics.
+// Views follow the URL hash (#queue, #case/<id>, #metrics) so Back works and a case can be linked.
+// Everything the API returns is put on the page as text (textContent), never as HTML.
+
+import { api, ApiError, clearToken, decodeClaims, download, loadToken, query, setToken, setUnauthorizedHandler } from './api.js';
+import { fallbackRateChart } from './chart.js';
+import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
+
+const REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired', 'poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'];
+const PAGE = 25;
+const LANG_KEY = 'chehra.admin.lang';
+
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/**
+ * A small element builder; children are text or nodes, never HTML strings.
+ * @param {string} tag
+ * @param {Record<string, string | boolean | undefined>} [attrs]
+ * @param {...(Node | string | null | undefined | false)} children
+ */
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'text') e.textContent = String(v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+/** @typedef {{sub?: string, role?: string, district?: string, exp?: number}} Claims */
+
+const state = {
+  /** @type {Claims | null} */
+  claims: null,
+  filters: { status: 'pending', awc: '', reason: '', minAgeDays: '' },
+  offset: 0,
+  /** @type {{total: number, items: any[]} | null} */
+  queue: null,
+  /** @type {any} */
+  caseDetail: null,
+  /** @type {any} */
+  metrics: null,
+  period: { from: '', to: '' },
+};
+
+// ---- messages ---------------------------------------------------------------------------------
+
+/** @param {string} text */
+function announce(text) {
+  $('status').textContent = text;
+}
+
+function clearAlert() {
+  const a = $('alert');
+  a.hidden = true;
+  a.textContent = '';
+}
+
+/** The API's message, with a localised hint for codes we know. @param {unknown} err */
+function describe(err) {
+  if (!(err instanceof ApiError)) return String(err);
+  if (err.status === 0) return t('error.network');
+  const hint = /** @type {Record<string, Record<string, string>>} */ (ERROR_HINTS)[getLang()]?.[err.code];
+  const message = hint ? `${hint} (${err.message})` : err.message;
+  if (err.code === 'role_forbidden') return t('error.role', { message });
+  if (err.status === 403) return t('error.forbidden', { message });
+  return t('error.generic', { message });
+}
+
+/** @param {unknown} err */
+function showError(err) {
+  if (err instanceof ApiError && err.status === 401) return; // the sign-in page says it
+  const a = $('alert');
+  a.textContent = describe(err);
+  a.hidden = false;
+}
+
+// ---- sign-in ----------------------------------------------------------------------------------
+
+function showSignin(/** @type {string} */ message = '') {
+  $('console').hidden = true;
+  $('signin').hidden = false;
+  $('signout').hidden = true;
+  $('who').hidden = true;
+  const e = $('signin-error');
+  e.textContent = message;
+  e.hidden = !message;
+  /** @type {HTMLTextAreaElement} */ ($('token')).value = '';
+  announce('');
+  clearAlert();
+  $('token').focus();
+}
+
+/** Forgets everything of the signed-in admin: token, data, filters, rendered rows. */
+function resetSession() {
+  clearToken();
+  state.claims = null;
+  state.queue = state.caseDetail = state.metrics = null;
+  state.filters = { status: 'pending', awc: '', reason: '', minAgeDays: '' };
+  state.offset = 0;
+  state.period = { from: '', to: '' };
+  for (const id of ['filters', 'period', 'decision']) /** @type {HTMLFormElement} */ ($(id)).reset();
+  for (const id of ['queue-table', 'metrics-table']) for (const part of $(id).querySelectorAll('tbody, tfoot')) part.replaceChildren();
+  for (const id of ['queue-count', 'page', 'metrics-summary']) $(id).textContent = '';
+  $('case-body').replaceChildren();
+  $('chart').replaceChildren();
+}
+
+setUnauthorizedHandler((err) => {
+  resetSession();
+  showSignin(`${t('signin.expired')} (${err.message})`);
+});
+
+/** @param {SubmitEvent} ev */
+async function onSignin(ev) {
+  ev.preventDefault();
+  const field = /** @type {HTMLTextAreaElement} */ ($('token'));
+  const value = field.value.trim().replace(/^Bearer\s+/i, '');
+  const e = $('signin-error');
+  const fail = (/** @type {string} */ msg) => {
+    e.textContent = msg;
+    e.hidden = false;
+    field.setAttribute('aria-invalid', 'true');
+    field.focus();
+  };
+  if (!value) return fail(t('signin.empty'));
+  const claims = decodeClaims(value);
+  if (!claims) return fail(t('signin.malformed'));
+  setToken(value);
+  try {
+    // The service is the judge of the token: one small call proves it and the role.
+    await api(`/v1/review/cases${query({ limit: 1 })}`);
+  } catch (err) {
+    clearToken();
+    if (err instanceof ApiError && err.status === 401) return; // the handler showed sign-in with the message
+    return fail(describe(err));
+  }
+  field.removeAttribute('aria-invalid');
+  e.hidden = true;
+  field.value = '';
+  enterConsole(claims);
+}
+
+/** @param {Claims} claims */
+function enterConsole(claims) {
+  state.claims = claims;
+  $('signin').hidden = true;
+  $('console').hidden = false;
+  $('signout').hidden = false;
+  renderWho();
+  if (!location.hash || location.hash === '#') history.replaceState(null, '', '#queue');
+  route(true);
+}
+
+function renderWho() {
+  const c = state.claims;
+  if (!c) return;
+  const who = $('who');
+  const expires = c.exp ? ` · ${t('who.expires', { time: formatDateTime(new Date(c.exp * 1000).toISOString()) })}` : '';
+  who.textContent = t('who', { sub: c.sub ?? '?', district: c.district ?? '?' }) + expires;
+  who.hidden = false;
+}
+
+function signOut() {
+  resetSession();
+  history.replaceState(null, '', '#');
+  showSignin();
+  announce(t('signin.signedOut'));
+}
+
+// ---- routing ----------------------------------------------------------------------------------
+
+/** @param {boolean} [focus] */
+function route(focus = true) {
+  if (!state.claims) return;
+  clearAlert();
+  const hash = location.hash.slice(1);
+  const caseMatch = /^case\/([0-9a-f-]{36})$/i.exec(hash);
+  const view = caseMatch ? 'case' : hash === 'metrics' ? 'metrics' : 'queue';
+  for (const id of ['queue', 'case', 'metrics']) $(id).hidden = id !== view;
+  const current = view === 'metrics' ? 'nav-metrics' : 'nav-queue';
+  for (const id of ['nav-queue', 'nav-metrics']) {
+    if (id === current) $(id).setAttribute('aria-current', 'page');
+    else $(id).removeAttribute('aria-current');
+  }
+  if (view === 'queue') void loadQueue(focus);
+  else if (view === 'case' && caseMatch?.[1]) void loadCase(caseMatch[1], focus);
+  else void loadMetrics(focus);
+}
+
+// ---- queue ------------------------------------------------------------------------------------
+
+function fillReasonOptions() {
+  const select = /** @type {HTMLSelectElement} */ ($('f-reason'));
+  const chosen = select.value;
+  select.replaceChildren(h('option', { value: '', text: t('queue.reason.any') }), ...REASONS.map((r) => h('option', { value: r, text: t(`reason.${r}`) })));
+  select.value = chosen;
+}
+
+/** @param {boolean} focus */
+async function loadQueue(focus) {
+  const section = $('queue');
+  section.setAttribute('aria-busy', 'true');
+  announce(t('loading'));
+  try {
+    const f = state.filters;
+    state.queue = await api(`/v1/review/cases${query({ status: f.status, awc: f.awc, reason: f.reason, minAgeDays: f.minAgeDays, limit: PAGE, offset: state.offset })}`);
+    renderQueue();
+    announce('');
+  } catch (err) {
+    announce('');
+    showError(err);
+  } finally {
+    section.removeAttribute('aria-busy');
+  }
+  if (focus && !section.hidden) $('queue-h').focus();
+}
+
+/** @param {number} n */
+const countText = (n) => (n === 1 ? t('queue.count.one') : t('queue.count', { total: n }));
+
+/** @param {string} iso */
+const ageDays = (iso) => Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 86_400_000));
+
+function renderQueue() {
+  const q = state.queue;
+  if (!q) return;
+  const tbody = /** @type {HTMLTableSectionElement} */ ($('queue-table').querySelector('tbody'));
+  $('queue-count').textContent = countText(q.total);
+  if (q.items.length === 0) {
+    tbody.replaceChildren(h('tr', {}, h('td', { colspan: '8', class: 'empty', text: t('queue.empty') })));
+  } else {
+    tbody.replaceChildren(
+      ...q.items.map((c) =>
+        h(
+          'tr',
+          { 'data-case': c.id, class: c.reviewStatus },
+          h('td', { text: formatDateTime(c.openedAt) }),
+          h('td', { class: 'num', text: String(ageDays(c.openedAt)) }),
+          h('td', {}, h('span', { class: 'name', text: c.beneficiaryName }), h('br'), h('small', { text: t(`category.${c.beneficiaryCategory}`) })),
+          h('td', { text: c.awc }),
+          h('td', { text: t(`reason.${c.reason}`) }),
+          h('td', { text: c.method ? t(`method.${c.method}`) : t('case.notDelivered') }),
+          h('td', {}, h('span', { class: `badge ${c.reviewStatus}`, text: t(`status.${c.reviewStatus}`) })),
+          h('td', {}, h('a', { class: 'button small', href: `#case/${c.id}`, 'aria-label': t('queue.openCase', { name: c.beneficiaryName }), text: t('queue.open') })),
+        ),
+      ),
+    );
+  }
+  const from = q.total === 0 ? 0 : state.offset + 1;
+  const to = Math.min(state.offset + q.items.length, q.total);
+  $('page').textContent = t('queue.page', { from, to, total: q.total });
+  /** @type {HTMLButtonElement} */ ($('prev')).disabled = state.offset === 0;
+  /** @type {HTMLButtonElement} */ ($('next')).disabled = state.offset + PAGE >= q.total;
+}
+
+/** @param {SubmitEvent} ev */
+function onFilter(ev) {
+  ev.preventDefault();
+  const form = /** @type {HTMLFormElement} */ (ev.currentTarget);
+  const data = new FormData(form);
+  const age = String(data.get('minAgeDays') ?? '').trim();
+  const ageInput = /** @type {HTMLInputElement} */ ($('f-age'));
+  if (age && !ageInput.checkValidity()) {
+    showError(new ApiError(400, 'invalid_request', ageInput.validationMessage));
+    ageInput.focus();
+    return;
+  }
+  state.filters = { status: String(data.get('status') ?? ''), awc: String(data.get('awc') ?? '').trim(), reason: String(data.get('reason') ?? ''), minAgeDays: age };
+  state.offset = 0;
+  clearAlert();
+  void loadQueue(false);
+}
+
+function onResetFilters() {
+  if (!state.claims) return; // a reset on sign-out, not a person clearing the filters
+  // After the browser has reset the fields to their defaults.
+  setTimeout(() => {
+    state.filters = { status: 'pending', awc: '', reason: '', minAgeDays: '' };
+    state.offset = 0;
+    void loadQueue(false);
+  });
+}
+
+// ---- one case ---------------------------------------------------------------------------------
+
+/** @param {string} id @param {boolean} focus */
+async function loadCase(id, focus) {
+  const section = $('case');
+  section.setAttribute('aria-busy', 'true');
+  $('case-h').textContent = t('loading');
+  $('case-body').replaceChildren();
+  $('decision').hidden = true;
+  $('decision-done').hidden = true;
+  announce(t('loading'));
+  try {
+    state.caseDetail = await api(`/v1/review/cases/${id}`);
+    renderCase();
+    announce('');
+  } catch (err) {
+    state.caseDetail = null;
+    $('case-h').textContent = t('case.unavailable');
+    announce('');
+    showError(err);
+  } finally {
+    section.removeAttribute('aria-busy');
+  }
+  if (focus) $('case-h').focus();
+}
+
+/**
+ * A titled group of term/description pairs.
+ * @param {string} title
+ * @param {[string, string | Node][]} rows
+ * @param {string} [cls]
+ */
+function group(title, rows, cls = '') {
+  return h(
+    'section',
+    { class: `card ${cls}` },
+    h('h3', { text: title }),
+    h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, v === '' ? t('case.none') : v)])),
+  );
+}
+
+function renderCase() {
+  const d = state.caseDetail;
+  if (!d) return;
+  const c = d.case;
+  const b = d.beneficiary;
+  const none = t('case.none');
+  $('case-h').textContent = t('case.heading', { name: b.name });
+
+  const who = group(t('case.who'), [
+    [t('case.name'), b.name],
+    [t('case.category'), t(`category.${b.category}`)],
+    [t('case.awc'), b.awc],
+    [t('case.mobile'), b.mobileMasked ?? none],
+    [t('case.guardian'), b.guardian ? `${b.guardian.name} (${b.guardian.relation})` : none],
+  ]);
+  const why = group(t('case.why'), [
+    [t('case.openedAt'), formatDateTime(c.openedAt)],
+    [t('case.openedBy'), c.openedBy],
+    [t('case.reason'), t(`reason.${c.reason}`)],
+    [t('case.month'), c.month ? c.month.slice(0, 7) : none],
+    [t('case.workerNote'), h('span', { class: 'note', text: c.workerNote || none })],
+  ]);
+  const v = d.verification;
+  const face = v
+    ? group(t('case.verification'), [
+        [t('case.attemptAt'), formatDateTime(v.createdAt)],
+        [t('case.outcome'), t(`outcome.${v.outcome}`)],
+        [t('case.scoreLabel'), v.score === null || v.score === undefined ? none : t('case.score', { score: Number(v.score).toFixed(3), threshold: Number(v.threshold).toFixed(3) })],
+      ])
+    : h('section', { class: 'card' }, h('h3', { text: t('case.verification') }), h('p', { text: t('case.verification.none') }));
+  const dist = d.distribution;
+  const deliveryRows = /** @type {[string, string | Node][]} */ ([
+    [t('case.method'), c.method ? t(`method.${c.method}`) : t('case.notDelivered')],
+    [t('case.completedAt'), formatDateTime(c.completedAt)],
+    [t('case.otp'), t('case.otp.value', { sent: d.otp.sent, verified: d.otp.verified ? t('yes') : t('no') })],
+  ]);
+  if (c.method === 'attestation' || c.attestedBy) {
+    deliveryRows.push(
+      [t('case.attestedBy'), c.attestedBy ?? none],
+      [t('case.attestationReason'), c.attestationReason ? t(`attest.${c.attestationReason}`) : none],
+      [t('case.attestationNote'), h('span', { class: 'note', text: c.attestationNote || none })],
+    );
+  }
+  if (dist) {
+    deliveryRows.push([t('case.recovery'), dist.recoveryFlaggedAt ? h('strong', { class: 'recovery', text: t('case.recovery.flagged', { time: formatDateTime(dist.recoveryFlaggedAt) }) }) : t('case.recovery.no')]);
+  }
+  const delivery = group(t('case.delivery'), deliveryRows);
+  const review = group(
+    t('case.review'),
+    [
+      [t('case.status'), h('span', { class: `badge ${c.reviewStatus}`, text: t(`status.${c.reviewStatus}`) })],
+      [t('case.reviewedBy'), c.reviewedBy ?? none],
+      [t('case.reviewedAt'), formatDateTime(c.reviewedAt)],
+      [t('case.reviewNote'), h('span', { class: 'note', text: c.reviewNote || none })],
+    ],
+    c.reviewStatus,
+  );
+  $('case-body').replaceChildren(who, why, delivery, face, review, h('p', { class: 'help privacy', text: t('case.noFace') }));
+
+  const pending = c.reviewStatus === 'pending';
+  $('decision').hidden = !pending;
+  const done = $('decision-done');
+  done.hidden = pending;
+  done.textContent = pending ? '' : t('decision.done');
+}
+
+/** @param {SubmitEvent} ev */
+async function onDecision(ev) {
+  ev.preventDefault();
+  const d = state.caseDetail;
+  if (!d) return;
+  const submitter = /** @type {HTMLButtonElement | null} */ (ev.submitter);
+  const decision = submitter?.value === 'reject' ? 'reject' : 'approve';
+  const noteField = /** @type {HTMLTextAreaElement} */ ($('d-note'));
+  const err = $('d-error');
+  const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ ($('decision').querySelectorAll('button'));
+  buttons.forEach((b) => (b.disabled = true));
+  err.hidden = true;
+  noteField.removeAttribute('aria-invalid');
+  try {
+    // The service decides whether a note is needed (note_required): its message is shown as it is.
+    await api(`/v1/review/cases/${d.case.id}/decision`, { method: 'POST', body: { decision, note: noteField.value } });
+    noteField.value = '';
+    await loadCase(d.case.id, false);
+    const msg = decision === 'approve' ? t('decision.approved') : t('decision.rejected');
+    announce(msg);
+    $('decision-done').textContent = msg;
+    $('decision-done').focus();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return;
+    err.textContent = describe(e);
+    err.hidden = false;
+    if (e instanceof ApiError && e.code === 'note_required') {
+      noteField.setAttribute('aria-invalid', 'true');
+      noteField.focus();
+    } else if (e instanceof ApiError && e.code === 'already_reviewed') {
+      await loadCase(d.case.id, false);
+    }
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+// ---- metrics ----------------------------------------------------------------------------------
+
+/** @param {boolean} focus */
+async function loadMetrics(focus) {
+  const section = $('metrics');
+  section.setAttribute('aria-busy', 'true');
+  announce(t('loading'));
+  try {
+    state.metrics = await api(`/v1/metrics/exclusion${query(state.period)}`);
+    renderMetrics();
+    announce('');
+  } catch (err) {
+    announce('');
+    showError(err);
+  } finally {
+    section.removeAttribute('aria-busy');
+  }
+  if (focus && !section.hidden) $('metrics-h').focus();
+}
+
+/** @param {Record<string, number>} byReason */
+const reasonsText = (byReason) =>
+  Object.entries(byReason ?? {})
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${t(`reason.${r}`)}: ${n}`)
+    .join(', ');
+
+/** The calendar day (YYYY-MM-DD) of an instant in India. @param {string} iso */
+const isoDay = (iso) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+
+/** @param {number | null | undefined} z */
+const zText = (z) => (z === null || z === undefined ? t('case.none') : z.toFixed(2));
+
+function renderMetrics() {
+  const m = state.metrics;
+  if (!m) return;
+  // The period's end is exclusive (midnight after the last day): show the last day itself.
+  const lastDay = new Date(new Date(m.period.to).getTime() - 1).toISOString();
+  $('metrics-summary').textContent = t('metrics.periodLabel', { district: m.district, from: formatDate(m.period.from), to: formatDate(lastDay) });
+  // Show the period the service used in the date fields, so the CSV and the next "Show" use it too.
+  const fromInput = /** @type {HTMLInputElement} */ ($('m-from'));
+  const toInput = /** @type {HTMLInputElement} */ ($('m-to'));
+  if (!fromInput.value) fromInput.value = isoDay(m.period.from);
+  if (!toInput.value) toInput.value = isoDay(lastDay);
+  const tbody = /** @type {HTMLTableSectionElement} */ ($('metrics-table').querySelector('tbody'));
+  const tfoot = /** @type {HTMLTableSectionElement} */ ($('metrics-table').querySelector('tfoot'));
+  const chart = $('chart');
+  if (m.awcs.length === 0) {
+    tbody.replaceChildren(h('tr', {}, h('td', { colspan: '8', class: 'empty', text: t('metrics.empty') })));
+    tfoot.replaceChildren();
+    chart.replaceChildren();
+    chart.hidden = true;
+    return;
+  }
+  tbody.replaceChildren(
+    ...m.awcs.map((/** @type {any} */ a) =>
+      h(
+        'tr',
+        { class: a.flagged ? 'flagged' : undefined, 'data-awc': a.awc },
+        h('th', { scope: 'row', text: a.awc }),
+        h('td', { class: 'num', text: String(a.attempts) }),
+        h('td', { class: 'num', text: String(a.faceMatches) }),
+        h('td', { class: 'num', text: String(a.fallbacks) }),
+        h('td', { class: 'num', text: formatPercent(a.fallbackRate) }),
+        h('td', { class: 'num', text: zText(a.zScore) }),
+        h('td', {}, a.flagged ? h('span', { class: 'flag', text: `⚑ ${t('metrics.flagged')}` }) : ''),
+        h('td', { class: 'reasons', text: reasonsText(a.byReason) }),
+      ),
+    ),
+  );
+  const tot = m.total;
+  tfoot.replaceChildren(
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row', text: t('metrics.total') }),
+      h('td', { class: 'num', text: String(tot.attempts) }),
+      h('td', { class: 'num', text: String(tot.faceMatches) }),
+      h('td', { class: 'num', text: String(tot.fallbacks) }),
+      h('td', { class: 'num', text: formatPercent(tot.fallbackRate) }),
+      h('td', {}),
+      h('td', {}),
+      h('td', { class: 'reasons', text: reasonsText(tot.byReason) }),
+    ),
+  );
+  chart.hidden = false;
+  chart.replaceChildren(fallbackRateChart(m.awcs, tot.fallbackRate), h('figcaption', { text: t('metrics.chartDesc') }));
+}
+
+/** @param {SubmitEvent} ev */
+function onPeriod(ev) {
+  ev.preventDefault();
+  const data = new FormData(/** @type {HTMLFormElement} */ (ev.currentTarget));
+  state.period = { from: String(data.get('from') ?? ''), to: String(data.get('to') ?? '') };
+  clearAlert();
+  void loadMetrics(false);
+}
+
+async function onCsv() {
+  const button = /** @type {HTMLButtonElement} */ ($('csv'));
+  button.disabled = true;
+  clearAlert();
+  try {
+    const data = new FormData(/** @type {HTMLFormElement} */ ($('period')));
+    const period = { from: String(data.get('from') ?? ''), to: String(data.get('to') ?? '') };
+    await download(`/v1/metrics/exclusion.csv${query(period)}`, `exclusion-${state.claims?.district ?? 'district'}.csv`);
+    announce(t('metrics.csvDone'));
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- language ---------------------------------------------------------------------------------
+
+/** @param {'en' | 'hi'} lang */
+function applyLang(lang) {
+  setLang(lang);
+  translate();
+  $('lang').textContent = t('lang.switch');
+  $('lang').setAttribute('lang', lang === 'en' ? 'hi' : 'en');
+  fillReasonOptions();
+  renderWho();
+  announce('');
+  // Re-render what is on screen from the data already fetched: no new requests.
+  if (state.queue) renderQueue();
+  if (state.caseDetail && !$('case').hidden) renderCase();
+  if (state.metrics) renderMetrics();
+}
+
+function toggleLang() {
+  const next = getLang() === 'en' ? 'hi' : 'en';
+  // Only the language preference is kept across sessions (it is not a secret); never the token.
+  try {
+    localStorage.setItem(LANG_KEY, next);
+  } catch {
+    // fine
+  }
+  applyLang(next);
+}
+
+// ---- start ------------------------------------------------------------------------------------
+
+function start() {
+  let lang = 'en';
+  try {
+    lang = localStorage.getItem(LANG_KEY) === 'hi' ? 'hi' : 'en';
+  } catch {
+    // fine
+  }
+  applyLang(/** @type {'en' | 'hi'} */ (lang));
+
+  $('lang').addEventListener('click', toggleLang);
+  // The skip link moves focus only: changing the hash would change the view.
+  /** @type {HTMLElement} */ (document.querySelector('.skip')).addEventListener('click', (e) => {
+    e.preventDefault();
+    $('main').focus();
+  });
+  $('signout').addEventListener('click', signOut);
+  $('signin-form').addEventListener('submit', (e) => void onSignin(/** @type {SubmitEvent} */ (e)));
+  $('filters').addEventListener('submit', (e) => onFilter(/** @type {SubmitEvent} */ (e)));
+  $('filters').addEventListener('reset', onResetFilters);
+  $('decision').addEventListener('submit', (e) => void onDecision(/** @type {SubmitEvent} */ (e)));
+  $('period').addEventListener('submit', (e) => onPeriod(/** @type {SubmitEvent} */ (e)));
+  $('csv').addEventListener('click', () => void onCsv());
+  $('prev').addEventListener('click', () => {
+    state.offset = Math.max(0, state.offset - PAGE);
+    void loadQueue(false);
+  });
+  $('next').addEventListener('click', () => {
+    state.offset += PAGE;
+    void loadQueue(false);
+  });
+  $('refresh').addEventListener('click', () => void loadQueue(false));
+  window.addEventListener('hashchange', () => route(true));
+
+  const saved = loadToken();
+  const claims = saved ? decodeClaims(saved) : null;
+  if (saved && claims) enterConsole(claims);
+  else showSignin();
+}
+
+start();
