@@ -20,12 +20,9 @@
  *   npm run bench:service [-- --beneficiaries 1500 --connections 8 --warmup 100 --rounds 3 --unloaded 100 --log-level info]
  * Writes benchmarks/results/service.json.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { fromBase64, newRequestNonce, sealEnvelope, type RecipientKey } from '@chehra/sdk/envelope';
@@ -36,8 +33,9 @@ import { openPglite } from '../service/src/db/pglite.js';
 import { loadModelPolicy } from '../service/src/domain/models.js';
 import { AUDITOR, syntheticFace, WORKER } from '../service/test/harness.js';
 import { machineInfo, median, percentile, round } from './lib/machine.js';
+import { api, CATEGORIES, isChild as isChildCategory, log, msSince as ms, pool, processCpuMs, REPO, startService, stopChild, type ServiceProcess } from './lib/service-process.js';
 
-const REPO = fileURLToPath(new URL('../', import.meta.url));
+const isChild = (c: string) => isChildCategory(c as (typeof CATEGORIES)[number]);
 
 const { values: args } = parseArgs({
   options: {
@@ -64,116 +62,14 @@ const NOISE = Number(args.noise);
 const LOG_LEVEL = args['log-level']!;
 if (!(PER_ROUND >= CONNECTIONS)) throw new Error(`--beneficiaries must leave at least --connections requests per round after --warmup and --unloaded`);
 
-const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 // ---------------------------------------------------------------- the server, as its own process
+// Start/stop, CPU time and set-up helpers live in lib/service-process.ts (shared with bench:load).
 
-interface Server {
-  child: ChildProcess;
-  base: string;
-  port: number;
-  logPath: string;
-}
-
-/** A port nobody listens on right now (the kernel's pick), so the server's own log level does not matter. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const logPath = join(dataDir, 'server.log');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const fd = openSync(logPath, 'a');
-  // node --import tsx directly (not the tsx CLI, which would fork once more): one pid, ours to stop.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'service/src/main.ts')], {
-    cwd: REPO,
-    env: { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: LOG_LEVEL, DATABASE_URL: '' },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  // If the benchmark itself dies (Ctrl-C, a throw), the server goes with it.
-  const reap = () => child.exitCode === null && child.kill('SIGKILL');
-  process.once('exit', reap);
-  process.once('SIGINT', () => process.exit(130));
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? -1));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (exited !== null) throw new Error(`the service exited (${exited}) before listening; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
-    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
-    if (up) return { child, base, port, logPath };
-    if (Date.now() > deadline) {
-      // Never leave a server behind: the caller has no handle on it yet.
-      child.kill('SIGKILL');
-      throw new Error(`the service did not answer /healthz within 120 s; see ${logPath}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopServer(s: Server): Promise<void> {
-  if (s.child.exitCode !== null) return;
-  const gone = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
-  await gone;
-  clearTimeout(timer);
-}
-
-/** CPU time (user + system) the server process has used so far, in ms; null off Linux. */
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function serverCpuMs(s: Server): number | null {
-  try {
-    // Fields after the command name (which is in parentheses): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1000;
-  } catch {
-    return null;
-  }
-}
-
-// ---------------------------------------------------------------- setup through the API
-
-async function api(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** Runs fn(0..n-1) with `concurrency` in flight; returns the wall time in ms. */
-async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, n) }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-  return ms(t0);
-}
-
-const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl'] as const;
-const isChild = (c: string) => c.startsWith('child');
+type Server = ServiceProcess;
+const startServer = (dataDir: string) => startService({ dataDir, logLevel: LOG_LEVEL });
+const stopServer = (s: Server) => stopChild(s);
+const serverCpuMs = (s: Server) => processCpuMs(s.child.pid);
 
 // ---------------------------------------------------------------- one autocannon run
 

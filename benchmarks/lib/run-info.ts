@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 
 /** Where and when a benchmark ran, so a figure can be traced to its code and machine. */
 export function runInfo() {
@@ -15,7 +15,7 @@ export function runInfo() {
   return {
     date: new Date().toISOString(),
     node: process.version,
-    machine: { platform: `${platform()} ${release()}`, cpu: cpu[0]?.model ?? 'unknown', logicalCores: cpu.length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1) },
+    machine: { platform: `${platform()} ${release()}`, cpu: cpu[0]?.model ?? 'unknown', logicalCores: cpu.length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), loadAverage1m: +(loadavg()[0] ?? 0).toFixed(2) },
     git: { commit, dirtyTrackedFiles: dirty },
   };
 }

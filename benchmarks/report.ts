@@ -1,0 +1,313 @@
+/**
+ * benchmarks/REPORT.md from every benchmarks/results/*.json present (and the SVG plots next to
+ * them), and the README's benchmark block between <!-- bench:start --> and <!-- bench:end -->.
+ *
+ *   npm run bench:report
+ *
+ * Each section says what one figure is: a median over repeated runs with its range, or — where a
+ * benchmark runs once — a median over samples of that one run, said so. Ratios are only ever
+ * between figures measured in the same run.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { barPlotSvg, xyPlotSvg, type XySeries } from './lib/svg-plot.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const RESULTS = join(ROOT, 'benchmarks/results');
+const REPORT = join(ROOT, 'benchmarks/REPORT.md');
+const README = join(ROOT, 'README.md');
+
+type Json = any;
+
+const n = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? String(+x.toFixed(d)) : '—');
+const pct = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? `${+(x * 100).toFixed(d)} %` : '—');
+const range = (s: Json, d = 1) => (s && typeof s.median === 'number' ? `${n(s.median, d)} [${n(s.min, d)}–${n(s.max, d)}]` : '—');
+const table = (head: string[], rows: (string | number)[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const med = (xs: number[]) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[Math.ceil(s.length / 2) - 1]! : Number.NaN;
+};
+const spreadOf = (xs: number[]) => ({ median: med(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
+/** Provenance, whichever of the two metadata shapes the benchmark uses (lib/machine.ts or lib/run-info.ts). */
+function provenance(r: Json): { date: string; commit: string; node: string; cpu: string; load: string } {
+  const m = r.machine ?? {};
+  const date = r.date ?? m.date ?? '—';
+  const git = r.git ?? m.git ?? {};
+  const commit = git.commit ? `${String(git.commit).slice(0, 8)}${git.dirty || git.dirtyTrackedFiles ? ' (dirty)' : ''}` : '—';
+  const node = r.node ?? m.node ?? '—';
+  const cpu = `${m.cpuModel ?? m.cpu ?? '?'} × ${m.cores ?? m.logicalCores ?? '?'}`;
+  const l0 = m.loadAverage1m ?? r.loadAverage1mAtStart ?? r.loadAverage1m;
+  const l1 = m.loadAverage1mAtEnd ?? r.loadAverage1mAtEnd;
+  const load = l0 === undefined ? '—' : `${n(l0, 2)}${l1 !== undefined ? ` → ${n(l1, 2)}` : ''}`;
+  return { date: String(date).slice(0, 16).replace('T', ' '), commit, node, cpu, load };
+}
+
+function load(name: string): Json | undefined {
+  const p = join(RESULTS, `${name}.json`);
+  if (!existsSync(p)) return undefined;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function svg(file: string, content: string): string {
+  writeFileSync(join(RESULTS, file), content);
+  return `results/${file}`;
+}
+
+/** README rows: [figure, value, how measured]. */
+const headline: [string, string, string][] = [];
+
+// ---------------------------------------------------------------- sections
+
+function accuracySection(r: Json): string {
+  const out = ['## Accuracy (`npm run bench:accuracy`)', ''];
+  out.push(`The SDK pipeline on ${r.pairs ?? '?'} pairs (${r.images ?? '?'} images) of \`${String(r.dataset ?? '?').split('/').pop()}\`, model \`${r.modelId ?? '?'}\`. One run of the pipeline (it is deterministic); the spread given is over the ${r.crossValidated?.folds ?? 10} cross-validation folds.`, '');
+  out.push(
+    table(
+      ['figure', 'value'],
+      [
+        ['accuracy (10-fold, own threshold per fold)', `${pct(r.accuracy, 2)} ± ${pct(r.accuracyStd, 2)} (std over folds)`],
+        ['AUC', n(r.auc, 4)],
+        ['EER', pct(r.eer, 2)],
+        ['TAR @ FAR 1e-2', pct(r.tarAtFar?.['1e-2'], 2)],
+        ['TAR @ FAR 1e-3', pct(r.tarAtFar?.['1e-3'], 2)],
+        [`at the operating threshold ${r.threshold ?? '?'}: FAR / FRR`, `${pct(r.atOperatingThreshold?.falseAccepts, 2)} / ${pct(r.atOperatingThreshold?.falseRejects, 2)}`],
+        ['images the pipeline could not embed', `${r.failedImages ?? '?'}`],
+      ],
+    ),
+  );
+  const impostors = r.pairs ? Math.round(r.pairs / 2) : undefined;
+  if (impostors) out.push('', `With ${impostors} impostor pairs, a FAR below ${(1 / impostors).toExponential(1)} is not resolved by this dataset: TAR @ FAR 1e-3 is read off the few highest impostor scores.`);
+  if (existsSync(join(RESULTS, 'accuracy-roc.svg'))) out.push('', '![ROC](results/accuracy-roc.svg)');
+  headline.push(['face match accuracy (LFW fold, 10-fold CV)', `${pct(r.accuracy, 2)} ± ${pct(r.accuracyStd, 2)}, AUC ${n(r.auc, 4)}`, 'one pipeline run; ± is std over folds']);
+  headline.push(['TAR @ FAR 1e-3', pct(r.tarAtFar?.['1e-3'], 1), `${r.pairs ?? '?'} pairs: low-FAR end poorly resolved`]);
+  return out.join('\n');
+}
+
+function sdkSection(r: Json): string {
+  const out = ['## SDK on the device (`npm run bench:sdk`)', ''];
+  out.push(`Per-stage time per image, ${r.imagesTimed ?? '?'} images (${r.imageSize ?? ''}). **One run**: the figures are the median and p95 over images of that run, not over repeated runs.`, '');
+  const stages = Object.keys(r.sdk?.[0]?.stages ?? {});
+  out.push(
+    table(
+      ['stage', ...r.sdk.map((s: Json) => `${s.threads} thread(s): median ms`), ...r.sdk.map((s: Json) => `${s.threads} thread(s): p95 ms`)],
+      stages.map((st) => [st, ...r.sdk.map((s: Json) => n(s.stages[st]?.median, 2)), ...r.sdk.map((s: Json) => n(s.stages[st]?.p95, 2))]),
+    ),
+  );
+  if (r.human?.available) {
+    out.push('', `Same run, same images: \`@vladmandic/human\` detect+embed on 1 thread: median ${n(r.human.total?.median, 1)} ms (p95 ${n(r.human.total?.p95, 1)}). Ratios (human ÷ ours, 1 thread): full pipeline ${n(r.ratio?.humanMedianOverSdkMedian1Thread, 2)}×, CPU time ${n(r.ratio?.humanCpuOverSdkCpu1Thread, 2)}×, our detect+embed stages only ${n(r.ratio?.humanMedianOverSdkDetectEmbed1Thread, 2)}×.`);
+  }
+  const groups = stages
+    .filter((s) => !['cpu', 'detectEmbed'].includes(s))
+    .map((st) => ({ label: st, bars: r.sdk.map((s: Json) => ({ name: `${s.threads} thread(s)`, value: s.stages[st]?.median, lo: s.stages[st]?.median, hi: s.stages[st]?.p95 })) }));
+  if (r.human?.available) groups.push({ label: 'human detect+embed', bars: [{ name: '1 thread(s)', value: r.human.total?.median, lo: r.human.total?.median, hi: r.human.total?.p95 }] });
+  const f = svg('sdk-stages.svg', barPlotSvg({ title: 'SDK stage latency per image', note: 'bar: median over images; whisker: median → p95 (one run)', unit: 'ms per image', groups, log: true }));
+  out.push('', `![SDK stages](${f})`);
+  const one = r.sdk?.[0]?.stages?.total;
+  headline.push(['SDK, capture → sealed envelope (1 thread)', `${n(one?.median, 1)} ms median, p95 ${n(one?.p95, 1)} ms`, `one run, ${r.imagesTimed ?? '?'} images`]);
+  if (r.ratio) headline.push(['SDK vs @vladmandic/human (same run)', `${n(r.ratio.humanMedianOverSdkMedian1Thread, 2)}× faster (CPU ${n(r.ratio.humanCpuOverSdkCpu1Thread, 2)}×)`, 'ratio of medians, 1 thread']);
+  return out.join('\n');
+}
+
+function envelopeSection(r: Json): string {
+  const out = ['## Opening an envelope (`npm run bench:envelope`)', ''];
+  out.push(`${r.settings?.envelopes ?? '?'} envelopes × ${r.settings?.rounds ?? '?'} rounds, routes interleaved. The figure is the median over all ${r.settings?.samplesPerRoute ?? '?'} timed opens of one run; p95 is its spread. Speed-ups are ratios within this run.`, '');
+  out.push(table(['route', 'median µs', 'p95 µs', 'opens/s', '× tweetnacl'], (r.routes ?? []).map((x: Json) => [x.route, n(x.medianUs, 1), n(x.p95Us, 1), n(x.opensPerSecond, 0), n(x.speedupVsTweetnacl, 1)])));
+  out.push('', `Byte-identical plaintexts on every route: ${r.byteIdentical}; tampered envelopes refused by all: ${r.tamperRefusedByAll}.`);
+  const svc = (r.routes ?? []).find((x: Json) => String(x.route).startsWith('service'));
+  if (svc) headline.push(['envelope open in the service', `${n(svc.medianUs, 0)} µs median (${n(svc.speedupVsTweetnacl, 1)}× tweetnacl)`, 'one run, median of all opens']);
+  return out.join('\n');
+}
+
+function serviceSection(r: Json): string {
+  const out = ['## Service, closed loop (`npm run bench:service`)', ''];
+  const rounds = (r.rounds ?? []).filter((x: Json) => String(x.label).startsWith('round'));
+  out.push(`${r.path ?? ''}. Database: ${r.database}. ${rounds.length} measured rounds of ${r.settings?.requestsPerRound ?? '?'} requests at ${r.settings?.connections ?? '?'} connections (autocannon, closed loop), each request its own beneficiary and envelope. Figures: median of the rounds [min–max over rounds].`, '');
+  const s = (f: (x: Json) => number) => spreadOf(rounds.map(f));
+  out.push(
+    table(
+      ['figure', `median of ${rounds.length} rounds [range]`],
+      [
+        ['verifications/s (200 + match only)', range(s((x) => x.verificationsPerSecond))],
+        ['p50 latency, ms', range(s((x) => x.p50Ms))],
+        ['p99 latency, ms', range(s((x) => x.p99Ms))],
+        ['server CPU ms per verification', range(s((x) => x.serverCpuMsPerRequest), 2)],
+        ['errors (all rounds)', String(r.errors ?? '—')],
+        ['one request at a time: p50 / p99 ms (one round)', r.unloaded ? `${n(r.unloaded.p50Ms)} / ${n(r.unloaded.p99Ms)}` : '—'],
+      ],
+    ),
+  );
+  if (r.enrolment) out.push('', `Set-up through the API (one pass, concurrency ${r.enrolment.concurrency}): ${n(r.enrolment.registrationsPerSecond)} registrations/s, ${n(r.enrolment.consentsPerSecond)} consents/s, ${n(r.enrolment.enrolmentsPerSecond)} enrolments/s (each enrolment: envelope open, 1:N duplicate search, HNSW insert). Rows written match responses: ${r.written?.consistentWithResponses}; audit chain ok: ${r.auditChain?.ok}.`);
+  if (r.machine?.git?.note) out.push('', `Note from the run: ${r.machine.git.note}`);
+  const f = svg(
+    'service-latency.svg',
+    barPlotSvg({
+      title: 'Service, closed loop: latency per round',
+      note: `${r.settings?.connections ?? '?'} connections; bar p50, whisker p50 → p99`,
+      unit: 'ms',
+      groups: [...(r.rounds ?? [])].map((x: Json) => ({ label: x.label, bars: [{ name: 'p50 → p99', value: x.p50Ms, lo: x.p50Ms, hi: x.p99Ms }, { name: 'p90', value: x.p90Ms }] })),
+    }),
+  );
+  out.push('', `![service latency](${f})`);
+  headline.push(['service, closed loop (PGlite, 8 conns)', `${range(s((x) => x.verificationsPerSecond))} verif/s, p99 ${range(s((x) => x.p99Ms))} ms`, `median [range] of ${rounds.length} rounds`]);
+  return out.join('\n');
+}
+
+function loadSection(r: Json): string {
+  const out = ['## Service under load, open loop (`npm run bench:load`)', ''];
+  out.push(`${r.path}. Generator: ${r.generator}. Server: ${r.server}.`, '');
+  out.push(`**Max sustained rate.** ${r.method?.maxSustained}`, '', `**Fixed rates.** ${r.method?.levels}`, '');
+  const rows: string[][] = [];
+  for (const t of r.results ?? []) {
+    rows.push([`**${t.target}**`, `**${n(t.maxSustained?.verificationsPerSecond)}/s max sustained**`, `first failing ${n(t.maxSustained?.firstFailingRate)}/s, ${t.maxSustained?.steps} steps${t.maxSustained?.stoppedBy ? `; stopped by ${t.maxSustained.stoppedBy}` : ''}`, '', '']);
+    for (const l of t.atLevels ?? []) rows.push([t.target, `${l.level * 100} % = ${n(l.rate)}/s`, range(l.p50Ms), range(l.p99Ms), `${l.errors} (${l.runs} runs × ${l.requestsPerRun})`]);
+  }
+  out.push(table(['database', 'offered rate', 'p50 ms, median [range over runs]', 'p99 ms, median [range over runs]', 'errors'], rows));
+  out.push('');
+  for (const t of r.results ?? []) {
+    out.push(`- **${t.target}**: ${t.database}. Seeded ${t.seeded?.beneficiaries} beneficiaries over ${t.seeded?.states} states in ${n(t.seeded?.seconds)} s; closed-loop estimate ${n(t.closedLoopEstimate?.verificationsPerSecond)}/s at 8 in flight. Rows written match responses: ${t.written?.consistentWithResponses}; audit chain ok: ${t.auditChain?.ok} (${t.auditChain?.entries} entries).${t.sessionProxy ? ` Connected through lib/pg-session-proxy.ts (${t.sessionProxy.waits} waits): ${t.sessionProxy.why}.` : ''}`);
+  }
+  // Latency against offered rate, every step of every target.
+  const series: XySeries[] = [];
+  for (const t of r.results ?? []) {
+    const steps = [...(t.steps ?? [])].sort((a: Json, b: Json) => a.offeredRate - b.offeredRate);
+    series.push({ name: `${t.target} p50`, points: steps.map((s: Json) => ({ x: s.offeredRate, y: s.latency?.p50Ms, hollow: !s.pass })) });
+    series.push({ name: `${t.target} p99`, points: steps.map((s: Json) => ({ x: s.offeredRate, y: s.latency?.p99Ms, hollow: !s.pass })) });
+  }
+  const f = svg('load-latency.svg', xyPlotSvg({ title: 'Latency against offered verification rate (open loop)', note: 'every search step and fixed-rate run; hollow = step failed the sustained test', xLabel: 'offered verifications/s', yLabel: 'latency from scheduled arrival, ms', yLog: true, series }));
+  out.push('', `![load latency](${f})`);
+  for (const t of r.results ?? []) {
+    const m = t.mixedDay;
+    if (!m) continue;
+    out.push('', `### Mixed day on ${t.target}`, '');
+    out.push(`${m.visits} visits at ${n(m.visitsPerSecond)}/s for ${n(m.seconds)} s (${r.settings?.mixedShare} × the max sustained verification rate) = ${m.requests} requests, ${n(m.requestsPerSecond)} requests/s; ${m.errors} errors. One run: p50/p99 are over that run's requests. Server CPU ${m.serverCpuShare ?? '?'} core${m.dbProcessCpuShare != null ? `, database process ${m.dbProcessCpuShare} core` : ''}; load average ${m.loadAverage1m}.`, '');
+    out.push(`Visit mix: ${(m.mix ?? []).map((x: Json) => `${x.kind} ${Math.round(x.weight * 100)} %`).join(', ')}.`, '');
+    out.push(table(['operation', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'errors'], Object.entries(m.ops ?? {}).map(([op, o]: [string, Json]) => [op, o.requests, n(o.p50Ms), n(o.p99Ms), n(o.maxMs), `${o.errors}${o.errors ? ` ${JSON.stringify(o.errorCodes)}` : ''}`])));
+    out.push('', ...Object.entries(m.flows ?? {}).map(([k, v]) => `- ${k}: ${v}`));
+  }
+  const first = r.results?.[0];
+  if (first) {
+    headline.push([`max sustained verifications/s, zero errors (${first.target})`, `${n(first.maxSustained?.verificationsPerSecond)}/s`, `open-loop search, ${r.settings?.stepSeconds} s steps; resolution up to ${n(first.maxSustained?.firstFailingRate)}/s`]);
+    for (const l of first.atLevels ?? []) headline.push([`p50 / p99 at ${l.level * 100} % (${n(l.rate)}/s, ${first.target})`, `${n(l.p50Ms?.median)} / ${n(l.p99Ms?.median)} ms`, `median of ${l.runs} runs; p99 range ${n(l.p99Ms?.min)}–${n(l.p99Ms?.max)}`]);
+  }
+  for (const t of (r.results ?? []).slice(1)) headline.push([`max sustained verifications/s (${t.target})`, `${n(t.maxSustained?.verificationsPerSecond)}/s`, t.target === 'pglite-socket' ? 'PGlite over the pg wire protocol, not a PostgreSQL server' : 'same method']);
+  if (first?.mixedDay) headline.push([`mixed day (${first.target})`, `${first.mixedDay.requests} requests, ${first.mixedDay.errors} errors`, 'one run; per-op table in REPORT.md']);
+  return out.join('\n');
+}
+
+/** Scale results are still being built by another benchmark: find records with a recall and a latency, whatever the shape. */
+function scaleSection(r: Json): string {
+  const out = ['## Scale on pgvector (`npm run bench -- scale`)', '', 'Figures as `benchmarks/scale.ts` reports them (see its JSON for repetitions and settings); each row one index configuration and ef_search.', ''];
+  const records: Json[] = [];
+  /** Scalars of the enclosing objects that name a configuration (size, HNSW m / ef_construction, storage type). */
+  const CONTEXT = /^(templates|n|size|rows|m|efConstruction|ef_construction|storage|type|opclass|name|label|index|iterativeScan)$/;
+  const walk = (x: Json, path: string[], ctx: Record<string, unknown>) => {
+    if (Array.isArray(x)) x.forEach((y, i) => walk(y, [...path, String(i)], ctx));
+    else if (x && typeof x === 'object') {
+      const keys = Object.keys(x);
+      const own = Object.fromEntries(keys.filter((k) => CONTEXT.test(k) && (typeof x[k] === 'number' || typeof x[k] === 'string')).map((k) => [k, x[k]]));
+      const here = { ...ctx, ...own };
+      const rk = keys.find((k) => /recall/i.test(k) && typeof x[k] === 'number');
+      const lk = keys.find((k) => /p50|median/i.test(k) && typeof x[k] === 'number');
+      if (rk && lk) records.push({ ...ctx, ...x, _recall: x[rk], _latency: x[lk], _latencyKey: lk, _recallKey: rk, _path: path.join('.'), _ctx: here });
+      for (const k of keys) walk(x[k], [...path, k], here);
+    }
+  };
+  walk(r.results ?? r, [], {});
+  if (records.length === 0) {
+    out.push('The scale results hold no records with a recall and a latency figure yet; see `benchmarks/results/scale.json`.');
+    return out.join('\n');
+  }
+  const groupKey = (x: Json) =>
+    Object.entries(x._ctx as Record<string, unknown>)
+      .filter(([k]) => k !== 'efSearch')
+      .map(([k, v]) => (k === 'templates' || k === 'n' || k === 'size' || k === 'rows' ? `${v}` : `${k}=${v}`))
+      .join(' ') + (x._path.includes('districtFiltered') ? ' district' : '') || x._path.split('.').slice(0, -1).join('.');
+  const groups = new Map<string, Json[]>();
+  for (const x of records) groups.set(groupKey(x), [...(groups.get(groupKey(x)) ?? []), x]);
+  const series: XySeries[] = [...groups.entries()].map(([k, xs]) => ({ name: k.slice(0, 36), line: true, points: xs.map((x) => ({ x: x._latency, y: x._recall })).sort((a, b) => a.x - b.x) }));
+  const f = svg('scale-recall-latency.svg', xyPlotSvg({ title: 'Recall@1 against 1:N query latency', note: 'each point one ef_search setting', xLabel: `${records[0]._latencyKey} (ms)`, yLabel: records[0]._recallKey, xLog: true, series }));
+  const scalarKeys = [...new Set(records.flatMap((x) => Object.keys(x).filter((k) => !k.startsWith('_') && (typeof x[k] === 'number' || typeof x[k] === 'string'))))].slice(0, 10);
+  out.push(table(scalarKeys, records.slice(0, 60).map((x) => scalarKeys.map((k) => (typeof x[k] === 'number' ? n(x[k], 4) : String(x[k] ?? ''))))));
+  out.push('', `![recall vs latency](${f})`);
+  return out.join('\n');
+}
+
+function genericSection(name: string, r: Json): string {
+  const scalars = Object.entries(r).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean');
+  return [`## ${name}`, '', table(['key', 'value'], scalars.slice(0, 30).map(([k, v]) => [k, String(v)]))].join('\n');
+}
+
+// ---------------------------------------------------------------- report
+
+export function writeReport(): { report: string; readmeUpdated: boolean } {
+  headline.length = 0;
+  const names = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.json') && f !== 'runner.json').map((f) => f.slice(0, -5)) : [];
+  const order = ['accuracy', 'sdk', 'envelope-open', 'service', 'load', 'scale'];
+  names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  const runner = load('runner');
+  const sections: string[] = [];
+  const prov: string[][] = [];
+  for (const name of names) {
+    const r = load(name);
+    if (!r) {
+      sections.push(`## ${name}\n\n\`results/${name}.json\` could not be read.`);
+      continue;
+    }
+    const p = provenance(r);
+    const last = runner?.runs?.find((x: Json) => x.result === `${name}.json`);
+    prov.push([name, p.date, p.commit, p.node, p.cpu, p.load, last ? `${last.status} (${n(last.seconds, 0)} s)` : 'not in the last runner pass']);
+    try {
+      sections.push(
+        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name === 'scale' ? scaleSection(r) : genericSection(name, r),
+      );
+    } catch (err) {
+      sections.push(`## ${name}\n\nThis result could not be summarised (${(err as Error).message}); see \`results/${name}.json\`.`);
+    }
+  }
+  const missing = (runner?.runs ?? []).filter((x: Json) => x.status !== 'ok');
+  const report = [
+    '# Benchmark report',
+    '',
+    `Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`npm run bench:report\` from \`benchmarks/results/*.json\`. Do not edit: rerun \`npm run bench\` (all) or \`npm run bench -- <names>\`.`,
+    '',
+    'How to read it: a figure with a range is the median over repeated runs in one benchmark invocation, [min–max] over those runs. Where a benchmark runs once, the section says so and the spread shown is over the samples of that run (p95, or fold std). Ratios compare figures from the same run only. Every benchmark shares this 2-core machine with whatever else ran: the load average at start → end is in the table below and per step in the JSON.',
+    '',
+    table(['result', 'date (UTC)', 'commit', 'node', 'CPU', 'load avg 1m', 'last runner pass'], prov),
+    ...(missing.length ? ['', `Last runner pass, not ok: ${missing.map((x: Json) => `${x.name} — ${x.status}${x.note ? ` (${x.note})` : ''}`).join('; ')}.`] : []),
+    '',
+    ...sections.flatMap((s) => [s, '']),
+  ].join('\n');
+  writeFileSync(REPORT, report);
+  return { report, readmeUpdated: updateReadme() };
+}
+
+function updateReadme(): boolean {
+  if (!existsSync(README)) return false;
+  const text = readFileSync(README, 'utf8');
+  const start = text.indexOf('<!-- bench:start -->');
+  const end = text.indexOf('<!-- bench:end -->');
+  if (start < 0 || end < start) return false;
+  const block = [
+    '<!-- bench:start -->',
+    '<!-- written by `npm run bench:report` from benchmarks/REPORT.md; edit benchmarks/report.ts, not this block -->',
+    '',
+    table(['figure', 'value', 'how'], headline.map(([a, b, c]) => [a, b, c])),
+    '',
+    'Full tables, plots, machine and load average per result: [`benchmarks/REPORT.md`](benchmarks/REPORT.md).',
+    '',
+  ].join('\n');
+  const next = text.slice(0, start) + block + text.slice(end);
+  if (next !== text) writeFileSync(README, next);
+  return true;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { readmeUpdated } = writeReport();
+  console.log(`wrote benchmarks/REPORT.md${readmeUpdated ? ' and the README benchmark block' : ' (README has no <!-- bench:start --> / <!-- bench:end --> markers: not touched)'}`);
+}
