@@ -39,6 +39,10 @@ export interface FallbackAdvice {
   reason: 'no_consent' | 'no_match' | 'liveness_failed' | 'not_enrolled' | 'template_expired';
   options: readonly string[];
   message: string;
+  /** Face attempts left in this visit (no_match, liveness_failed); at 0 the service opened a case. */
+  attemptsLeft?: number;
+  /** The fallback case the service opened for this visit: complete it by OTP or attestation. */
+  fallbackCaseId?: string;
 }
 
 export class ChehraApiError extends ChehraError {
@@ -159,6 +163,8 @@ export interface VerifyInput {
   beneficiaryId: string;
   scheme?: 'THR';
   envelope: SealedEnvelope;
+  /** The capturing device: the service counts failed face attempts per beneficiary and device. */
+  deviceId?: string;
 }
 
 export interface Verification {
@@ -185,6 +191,93 @@ export interface IdentifyInput {
 export interface Identification {
   threshold: number;
   candidates: Array<{ beneficiaryId: string; score: number; match: boolean }>;
+}
+
+/** Why a visit goes by the fallback: a face step that failed, or one the worker says cannot be done. */
+export type FallbackReason =
+  | FallbackAdvice['reason']
+  | 'poor_quality'
+  | 'camera_fault'
+  | 'child_too_young'
+  | 'disability_or_injury'
+  | 'refused_biometrics';
+
+export interface OpenFallbackCaseInput {
+  beneficiaryId: string;
+  reason: FallbackReason;
+  scheme?: 'THR';
+  /** The failed verification that led here, when there was one. */
+  verificationId?: string;
+  /** The worker's note for the reviewer (≤ 500 characters). */
+  note?: string;
+}
+
+/** One beneficiary's fallback for one scheme and month: delivered at once, reviewed afterwards. */
+export interface FallbackCase {
+  id: string;
+  beneficiaryId: string;
+  scheme: string;
+  /** First day of the distribution month, YYYY-MM-DD. */
+  month: string;
+  reason: FallbackReason;
+  verificationId: string | null;
+  openedBy: string;
+  awc: string;
+  district: string;
+  state: string;
+  workerNote: string | null;
+  openedAt: string;
+  /** How the ration was delivered; null while the case is open. */
+  method: 'otp' | 'attestation' | null;
+  distributionId: string | null;
+  completedAt: string | null;
+  attestedBy: string | null;
+  attestationReason: AttestationReason | null;
+  attestationNote: string | null;
+  reviewStatus: 'pending' | 'approved' | 'rejected';
+  reviewedBy: string | null;
+  reviewedAt: string | null;
+  reviewNote: string | null;
+  /** True once the ration was delivered (by OTP or attestation). */
+  delivered: boolean;
+}
+
+export interface OtpSent {
+  challengeId: string;
+  expiresAt: string;
+  /** The registered mobile, masked to its last four digits. */
+  sentTo: string;
+  /** OTPs that may still be sent for this case. */
+  sendsLeft: number;
+}
+
+export type AttestationReason = 'known_to_supervisor' | 'identity_document_verified' | 'home_visit' | 'community_witness';
+
+export interface AttestationInput {
+  reasonCode: AttestationReason;
+  /** Required, ≤ 500 characters. */
+  note: string;
+}
+
+export interface ReviewQueueQuery {
+  status?: 'pending' | 'approved' | 'rejected';
+  awc?: string;
+  reason?: FallbackReason;
+  /** Only cases opened at least this many days ago. */
+  minAgeDays?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ReviewQueueItem extends FallbackCase {
+  beneficiaryName: string;
+  beneficiaryCategory: BeneficiaryCategory;
+}
+
+export interface ReviewQueue {
+  /** Cases matching the filter (the page holds at most `limit`). */
+  total: number;
+  items: ReviewQueueItem[];
 }
 
 export interface PublicServiceKey {
@@ -326,6 +419,51 @@ export class ChehraClient {
   /** 1:N search within the caller's district (district_admin tokens only). */
   identify(input: IdentifyInput, opts?: CallOptions): Promise<Identification> {
     return this.request<Identification>('POST', '/v1/identifications', '/v1/identifications', input, true, opts);
+  }
+
+  /**
+   * Opens this month's fallback case for a beneficiary (worker): the face step failed or cannot
+   * be done. Idempotent: the month's open case is returned if there is one. `already_distributed`
+   * (409) when the ration was already given.
+   */
+  openFallbackCase(input: OpenFallbackCaseInput, opts?: CallOptions): Promise<FallbackCase> {
+    return this.request<FallbackCase>('POST', '/v1/fallback-cases', '/v1/fallback-cases', input, true, opts);
+  }
+
+  /** A fallback case in the caller's scope (worker, supervisor, district_admin). */
+  getFallbackCase(caseId: string, opts?: CallOptions): Promise<FallbackCase> {
+    return this.request<FallbackCase>('GET', `/v1/fallback-cases/${seg(caseId)}`, '/v1/fallback-cases/:id', undefined, true, opts);
+  }
+
+  /**
+   * Sends a one-time code to the beneficiary's registered mobile (worker). Refusals:
+   * `no_registered_mobile` (409: use attestation), `otp_send_limit` (429), `sms_failed` (502).
+   */
+  sendFallbackOtp(caseId: string, opts?: CallOptions): Promise<OtpSent> {
+    return this.request<OtpSent>('POST', `/v1/fallback-cases/${seg(caseId)}/otp`, '/v1/fallback-cases/:id/otp', undefined, true, opts);
+  }
+
+  /**
+   * Checks the code the beneficiary read out (worker); the right one delivers the ration at once.
+   * Refusals: `otp_incorrect` (400, `details.attemptsLeft`), `otp_expired` (400),
+   * `otp_attempts_exceeded` (429), `otp_not_sent` and `fallback_already_completed` (409).
+   * The code is sent in the body only; it is never part of an error.
+   */
+  verifyFallbackOtp(caseId: string, otp: string, opts?: CallOptions): Promise<FallbackCase> {
+    return this.request<FallbackCase>('POST', `/v1/fallback-cases/${seg(caseId)}/otp/verify`, '/v1/fallback-cases/:id/otp/verify', { otp }, true, opts);
+  }
+
+  /** The supervisor attests the beneficiary's identity (supervisor tokens only); delivers the ration at once. */
+  attestFallback(caseId: string, input: AttestationInput, opts?: CallOptions): Promise<FallbackCase> {
+    return this.request<FallbackCase>('POST', `/v1/fallback-cases/${seg(caseId)}/attestation`, '/v1/fallback-cases/:id/attestation', input, true, opts);
+  }
+
+  /** The district admin's review queue, oldest first (district_admin tokens only). */
+  reviewQueue(query: ReviewQueueQuery = {}, opts?: CallOptions): Promise<ReviewQueue> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const qs = params.toString() ? `?${params.toString()}` : '';
+    return this.request<ReviewQueue>('GET', `/v1/review/cases${qs}`, '/v1/review/cases', undefined, true, opts);
   }
 
   private async request<T>(method: Method, path: string, template: string, body: unknown, auth: boolean, opts: CallOptions = {}): Promise<T> {

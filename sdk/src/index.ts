@@ -79,3 +79,15 @@ export {
   type ModelEntry,
   type ModelManifest,
 } from './runtime/index.js';
+// Fallback path (OTP, supervisor attestation) and the district admin's review queue.
+export type {
+  FallbackReason,
+  OpenFallbackCaseInput,
+  FallbackCase,
+  OtpSent,
+  AttestationReason,
+  AttestationInput,
+  ReviewQueueQuery,
+  ReviewQueueItem,
+  ReviewQueue,
+} from './client.js';

@@ -78,6 +78,8 @@ export interface SendOptions extends CallOptions {}
 
 export interface VerifyOptions extends SendOptions {
   scheme?: 'THR';
+  /** This device's id: the service counts failed face attempts per beneficiary and device. */
+  deviceId?: string;
 }
 
 interface ServiceKey {
@@ -297,8 +299,8 @@ export class WorkerSession {
    * Refusals (already_distributed, consent_required…) throw ChehraApiError with `fallback`.
    */
   verify(beneficiaryId: string, capture: SealableCapture | PendingCapture, options: VerifyOptions = {}): Promise<Verification> {
-    const { scheme, ...call } = options;
-    return this.#send(capture, call, (envelope, o) => this.#client.verify({ beneficiaryId, ...(scheme ? { scheme } : {}), envelope }, o));
+    const { scheme, deviceId, ...call } = options;
+    return this.#send(capture, call, (envelope, o) => this.#client.verify({ beneficiaryId, ...(scheme ? { scheme } : {}), envelope, ...(deviceId ? { deviceId } : {}) }, o));
   }
 
   /**

@@ -227,3 +227,65 @@ test('a bad base URL is refused up front', () => {
   assert.throws(() => new ChehraClient({ baseUrl: 'chehra.example' }), { code: 'invalid_base_url' });
   assert.throws(() => new ChehraClient({ baseUrl: 'file:///etc/passwd' }), { code: 'invalid_base_url' });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The fallback path through the client: a case opened after the face attempts, OTP to the
+// registered mobile, supervisor attestation, and the district admin's review queue.
+import { SUPERVISOR } from '../../service/test/harness.js';
+
+test('fallback routes: attempts per device, OTP, attestation by the supervisor only, the review queue', async () => {
+  const worker = new ChehraClient({ baseUrl, token: workerToken });
+  const asha = await worker.createBeneficiary({ category: 'pregnant', name: 'Asha Kumari', mobile: '+919812340077' });
+  await worker.recordConsent(asha.id, CONSENT);
+  await worker.enrolTemplate(asha.id, h.seal(syntheticFace(31, h.dim), WORKER.sub));
+  // Strangers' faces: the retry limit counts per device, and at 0 the service opens the case.
+  const tries = [];
+  for (const [n, deviceId] of [[1, 'tab-1'], [2, 'tab-2'], [3, 'tab-1'], [4, 'tab-1']] as const) {
+    tries.push(await worker.verify({ beneficiaryId: asha.id, envelope: h.seal(syntheticFace(40 + n, h.dim), WORKER.sub), deviceId }));
+  }
+  assert.deepEqual(tries.map((v) => [v.outcome, v.fallback?.attemptsLeft]), [['no_match', 2], ['no_match', 2], ['no_match', 1], ['no_match', 0]]);
+  assert.deepEqual(tries.slice(0, 3).map((v) => v.fallback?.fallbackCaseId), [undefined, undefined, undefined]);
+  const caseId = tries[3]!.fallback?.fallbackCaseId;
+  assert.ok(caseId, 'the last answer names the case');
+
+  const same = await worker.openFallbackCase({ beneficiaryId: asha.id, reason: 'no_match', verificationId: tries[3]!.verificationId });
+  assert.equal(same.id, caseId, "opening is idempotent: the month's case");
+  const open = await worker.getFallbackCase(caseId);
+  assert.deepEqual([open.reason, open.delivered, open.method, open.reviewStatus, open.verificationId], ['no_match', false, null, 'pending', tries[3]!.verificationId]);
+
+  const sent = await worker.sendFallbackOtp(caseId);
+  assert.deepEqual([sent.sentTo, sent.sendsLeft], ['******0077', 2]);
+  const otp = /\b(\d{6})\b/.exec(h.outbox.latestTo('+919812340077')!.text)![1]!;
+  const wrong = await rejection(worker.verifyFallbackOtp(caseId, otp === '000000' ? '111111' : '000000'));
+  assert.deepEqual([wrong.status, wrong.code, wrong.details.attemptsLeft, wrong.route], [400, 'otp_incorrect', 2, 'POST /v1/fallback-cases/:id/otp/verify']);
+  const done = await worker.verifyFallbackOtp(caseId, otp);
+  assert.deepEqual([done.method, done.delivered, done.reviewStatus], ['otp', true, 'pending']);
+  assert.ok(done.distributionId && done.completedAt);
+  const twice = await rejection(worker.verifyFallbackOtp(caseId, otp));
+  assert.deepEqual([twice.status, twice.code], [409, 'fallback_already_completed']);
+  for (const err of [wrong, twice]) assert.ok(!`${err.message}\n${err.stack}\n${JSON.stringify(err.details)}`.includes(otp), 'no error carries the OTP');
+
+  // A declared reason without a mobile: only the supervisor can complete it.
+  const ravi = await worker.createBeneficiary({ category: 'child_3_6y', name: 'Ravi', guardian: { name: 'Sita', relation: 'mother' } });
+  const opened = await worker.openFallbackCase({ beneficiaryId: ravi.id, reason: 'camera_fault', note: 'camera broken' });
+  assert.equal(opened.reason, 'camera_fault');
+  assert.deepEqual([(await rejection(worker.sendFallbackOtp(opened.id))).code], ['no_registered_mobile']);
+  const byWorker = await rejection(worker.attestFallback(opened.id, { reasonCode: 'known_to_supervisor', note: 'I know him' }));
+  assert.deepEqual([byWorker.status, byWorker.code], [403, 'role_forbidden']);
+  const supervisor = new ChehraClient({ baseUrl, token: await h.token(SUPERVISOR) });
+  assert.equal((await supervisor.getFallbackCase(opened.id)).delivered, false);
+  const attested = await supervisor.attestFallback(opened.id, { reasonCode: 'home_visit', note: 'Visited the family' });
+  assert.deepEqual([attested.method, attested.delivered, attested.attestationReason, attested.attestedBy, attested.workerNote], ['attestation', true, 'home_visit', SUPERVISOR.sub, 'camera broken']);
+
+  // The district admin sees both, pending, with the query filters applied by the service.
+  const admin = new ChehraClient({ baseUrl, token: await h.token(ADMIN) });
+  const queue = await admin.reviewQueue({ status: 'pending', awc: WORKER.awc, limit: 500 });
+  const ours = queue.items.filter((c) => c.beneficiaryId === asha.id || c.beneficiaryId === ravi.id);
+  assert.deepEqual(ours.map((c) => [c.id, c.beneficiaryName, c.beneficiaryCategory, c.method]).sort(), [[caseId, 'Asha Kumari', 'pregnant', 'otp'], [opened.id, 'Ravi', 'child_3_6y', 'attestation']].sort());
+  assert.ok(queue.total >= 2);
+  const cameras = await admin.reviewQueue({ reason: 'camera_fault' });
+  assert.ok(cameras.items.length >= 1 && cameras.items.every((c) => c.reason === 'camera_fault'));
+  assert.equal((await admin.reviewQueue({ status: 'approved' })).items.some((c) => c.id === caseId), false);
+  assert.equal((await admin.reviewQueue({ limit: 1 })).items.length, 1);
+  assert.equal((await rejection(worker.reviewQueue())).code, 'role_forbidden');
+});
