@@ -56,6 +56,11 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
     req.log.error({ errType: err.name, errCode: err.code }, 'unhandled error');
     return reply.status(500).send({ code: 'internal_error', message: 'something went wrong on the server' });
   });
+  // API answers carry personal data (names, masked mobiles, notes): no browser or proxy keeps them.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   await app.register(authPlugin, { signingKey: ctx.signingKey, clock: ctx.clock });

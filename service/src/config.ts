@@ -10,6 +10,8 @@ export interface Config {
   dataDir: string;
   keysDir: string;
   databaseUrl?: string;
+  /** Connections per service process to a PostgreSQL server. */
+  databasePoolMax: number;
   modelsManifest: string;
   logLevel: string;
   /** How far a capture time may lie in the past before the envelope is refused. */
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     keysDir: resolve(env.KEYS_DIR ?? resolve(dataDir, 'keys')),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    databasePoolMax: int('DATABASE_POOL_MAX', 10, env),
     modelsManifest: resolve(env.MODELS_MANIFEST ?? resolve(REPO_ROOT, 'models/manifest.json')),
     logLevel: env.LOG_LEVEL ?? 'info',
     captureWindowMs: int('CAPTURE_WINDOW_SECONDS', 300, env) * 1000,

@@ -69,7 +69,9 @@ test('a role the route does not allow is 403 role_forbidden; out-of-scope access
   assert.deepEqual(await rowCounts(h.ctx.db), before);
 
   // In scope: the district's admin and the sector's supervisor can read her.
-  assert.equal((await get(await h.token(ADMIN))).status, 200);
+  const inScope = await h.app.inject({ method: 'GET', url: `/v1/beneficiaries/${beneficiaryId}`, headers: { authorization: `Bearer ${await h.token(ADMIN)}` } });
+  assert.equal(inScope.statusCode, 200);
+  assert.equal(inScope.headers['cache-control'], 'no-store', 'personal data is not cached');
   assert.equal((await get(await h.token(SUPERVISOR))).status, 200);
 });
 

@@ -49,7 +49,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const models = loadModelPolicy(config.modelsManifest);
   const [model] = [...models.embedders.values()];
   if (!model) throw new Error('no embedder in the manifest');
-  const db = opts.db ?? (await connectDatabase(process.env.TEST_DATABASE_URL ? { databaseUrl: process.env.TEST_DATABASE_URL } : opts.dataDir ? { dataDir: opts.dataDir } : {}));
+  const db = opts.db ?? (await connectDatabase(process.env.TEST_DATABASE_URL ? { databaseUrl: process.env.TEST_DATABASE_URL, poolMax: Number(process.env.TEST_DATABASE_POOL_MAX ?? 10) } : opts.dataDir ? { dataDir: opts.dataDir } : {}));
   if (process.env.TEST_DATABASE_URL && !opts.db) await truncateAll(db);
   let now: Date | undefined;
   const clock = () => now ?? new Date();

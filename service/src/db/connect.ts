@@ -8,11 +8,13 @@ export interface DatabaseConfig {
   databaseUrl?: string;
   /** PGlite's data directory; unset means in memory (tests). */
   dataDir?: string;
+  /** Connections in the pg pool (server only). */
+  poolMax?: number;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function connectDatabase(config: DatabaseConfig): Promise<Database> {
-  const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(config.dataDir);
+  const db = config.databaseUrl ? await openPostgres(config.databaseUrl, config.poolMax) : await openPglite(config.dataDir);
   try {
     await migrate(db);
   } catch (err) {
