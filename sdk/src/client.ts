@@ -217,7 +217,7 @@ export interface FallbackCase {
   id: string;
   beneficiaryId: string;
   scheme: string;
-  /** First day of the distribution month, YYYY-MM-DD. */
+  /** Distribution month, YYYY-MM. */
   month: string;
   reason: FallbackReason;
   verificationId: string | null;

@@ -43,7 +43,8 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       score: result.score,
       threshold: result.threshold,
       scheme,
-      month: result.month,
+      // The distribution month as YYYY-MM (stored as its first day).
+      month: result.month.slice(0, 7),
       distributionId: result.distributionId,
       ...(result.fallback ? { fallback: result.fallback } : {}),
     };
