@@ -32,18 +32,7 @@ const COLUMNS = `id, beneficiary_id AS "beneficiaryId", scheme, to_char(month, '
   attested_by AS "attestedBy", attestation_reason AS "attestationReason", attestation_note AS "attestationNote",
   review_status AS "reviewStatus", reviewed_by AS "reviewedBy", reviewed_at AS "reviewedAt", review_note AS "reviewNote"`;
 
-export interface NewFallbackCase {
-  beneficiaryId: string;
-  scheme: string;
-  month: string;
-  reason: FallbackReason;
-  verificationId: string | null;
-  openedBy: string;
-  awc: string;
-  district: string;
-  state: string;
-  workerNote: string | null;
-}
+export type NewFallbackCase = Pick<FallbackCase, 'beneficiaryId' | 'scheme' | 'month' | 'reason' | 'verificationId' | 'openedBy' | 'awc' | 'district' | 'state' | 'workerNote'>;
 
 /** Opens the month's case, or returns the one already open: at most one per beneficiary, scheme and month. */
 export async function openFallbackCase(tx: Queryable, c: NewFallbackCase): Promise<{ case: FallbackCase; created: boolean }> {
