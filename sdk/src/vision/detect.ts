@@ -3,8 +3,7 @@ import { cropResizeMap } from './affine.js';
 import { boxArea, wipe, type Box } from './image.js';
 import { iou, nonMaxSuppression, type ScoredBox } from './nms.js';
 import type { Pyramid } from './pyramid.js';
-import { toTensor } from './tensor.js';
-import { warpRgb } from './warp.js';
+import { warpToTensor } from './warp.js';
 
 const INPUT_W = 320;
 const INPUT_H = 240;
@@ -18,9 +17,7 @@ export interface DetectorSettings {
 export async function detectFaces(session: InferenceSession, pyramid: Pyramid, settings: DetectorSettings): Promise<ScoredBox[]> {
   const { width, height } = pyramid.base;
   // The whole frame stretched to 320×240, as the detector was trained.
-  const resized = warpRgb(pyramid, cropResizeMap(0, 0, width, height, INPUT_W, INPUT_H), INPUT_W, INPUT_H);
-  const input = toTensor(resized, { order: 'RGB', mean: 127, std: 128 });
-  wipe(resized.data);
+  const input = warpToTensor(pyramid, cropResizeMap(0, 0, width, height, INPUT_W, INPUT_H), INPUT_W, INPUT_H, { order: 'RGB', mean: 127, std: 128 });
   const out = await session.run({ input: { data: input, dims: [1, 3, INPUT_H, INPUT_W] } });
   wipe(input);
   const scores = out.scores?.data;

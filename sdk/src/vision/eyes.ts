@@ -3,8 +3,7 @@ import { cropResizeMap } from './affine.js';
 import { wipe, type Point } from './image.js';
 import type { Pyramid } from './pyramid.js';
 import { softmax } from './softmax.js';
-import { toTensor } from './tensor.js';
-import { warpRgb } from './warp.js';
+import { warpToTensor } from './warp.js';
 
 const SIZE = 24;
 /** Crop side as a multiple of the eye's corner-to-corner width (the vendor's choice). */
@@ -20,9 +19,7 @@ async function closedProbability(session: InferenceSession, pyramid: Pyramid, pt
   const cx = lids.reduce((s, i) => s + pts[i]!.x, 0) / lids.length;
   const cy = lids.reduce((s, i) => s + pts[i]!.y, 0) / lids.length;
   const side = Math.max(4, Math.hypot(pts[corners[1]]!.x - pts[corners[0]]!.x, pts[corners[1]]!.y - pts[corners[0]]!.y) * PADDING);
-  const crop = warpRgb(pyramid, cropResizeMap(cx - side / 2, cy - side / 2, side, side, SIZE, SIZE), SIZE, SIZE);
-  const input = toTensor(crop, { order: 'grey', mean: 0, std: 255 });
-  wipe(crop.data);
+  const input = warpToTensor(pyramid, cropResizeMap(cx - side / 2, cy - side / 2, side, side, SIZE, SIZE), SIZE, SIZE, { order: 'grey', mean: 0, std: 255 });
   const out = await session.run({ input: { data: input, dims: [1, 1, SIZE, SIZE] } });
   wipe(input);
   const logits = out.output?.data;

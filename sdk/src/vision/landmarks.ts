@@ -3,8 +3,7 @@ import { cropResizeMap } from './affine.js';
 import { scaledCropInside } from './crop.js';
 import { wipe, type Box, type Point } from './image.js';
 import type { Pyramid } from './pyramid.js';
-import { toTensor } from './tensor.js';
-import { warpRgb } from './warp.js';
+import { warpToTensor } from './warp.js';
 
 const SIZE = 64;
 
@@ -12,9 +11,7 @@ const SIZE = 64;
 export async function predictLandmarks(session: InferenceSession, pyramid: Pyramid, squareBox: Box): Promise<Point[]> {
   const { width, height } = pyramid.base;
   const rect = scaledCropInside(squareBox, 1, width, height);
-  const crop = warpRgb(pyramid, cropResizeMap(rect.x, rect.y, rect.w, rect.h, SIZE, SIZE), SIZE, SIZE);
-  const input = toTensor(crop, { order: 'grey', mean: 0, std: 256 });
-  wipe(crop.data);
+  const input = warpToTensor(pyramid, cropResizeMap(rect.x, rect.y, rect.w, rect.h, SIZE, SIZE), SIZE, SIZE, { order: 'grey', mean: 0, std: 256 });
   const out = await session.run({ input: { data: input, dims: [1, 1, SIZE, SIZE] } });
   wipe(input);
   const v = out.output?.data;

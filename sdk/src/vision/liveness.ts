@@ -4,8 +4,7 @@ import { scaledCropInside } from './crop.js';
 import { wipe, type Box } from './image.js';
 import type { Pyramid } from './pyramid.js';
 import { softmax } from './softmax.js';
-import { toTensor } from './tensor.js';
-import { warpRgb } from './warp.js';
+import { warpToTensor } from './warp.js';
 
 const SIZE = 128;
 /** The model judges the face with its surroundings (screen bezels, paper edges): 2.7× the box. */
@@ -20,10 +19,8 @@ const CONTEXT_SCALE = 2.7;
 export async function scoreLiveness(session: InferenceSession, pyramid: Pyramid, detectorBox: Box): Promise<number> {
   const { width, height } = pyramid.base;
   const r = scaledCropInside(detectorBox, CONTEXT_SCALE, width, height);
-  const crop = warpRgb(pyramid, cropResizeMap(r.x, r.y, r.w, r.h, SIZE, SIZE), SIZE, SIZE);
   // Raw 0…255 BGR, as OpenCV hands frames to the model's training code.
-  const input = toTensor(crop, { order: 'BGR', mean: 0, std: 1 });
-  wipe(crop.data);
+  const input = warpToTensor(pyramid, cropResizeMap(r.x, r.y, r.w, r.h, SIZE, SIZE), SIZE, SIZE, { order: 'BGR', mean: 0, std: 1 });
   const out = await session.run({ input: { data: input, dims: [1, 3, SIZE, SIZE] } });
   wipe(input);
   const logits = out.output?.data;

@@ -4,8 +4,7 @@ import { grownCrop } from './crop.js';
 import { wipe, type Box } from './image.js';
 import type { Pyramid } from './pyramid.js';
 import { softmax } from './softmax.js';
-import { toTensor } from './tensor.js';
-import { warpRgb } from './warp.js';
+import { warpToTensor } from './warp.js';
 
 const SIZE = 224;
 
@@ -32,9 +31,11 @@ function binsToDegrees(logits: Float32Array): number {
 export async function estimatePose(session: InferenceSession, pyramid: Pyramid, detectorBox: Box): Promise<HeadPose> {
   const { width, height } = pyramid.base;
   const r = grownCrop(detectorBox, 0.25, width, height);
-  const crop = warpRgb(pyramid, cropResizeMap(r.x, r.y, r.w, r.h, SIZE, SIZE), SIZE, SIZE);
-  const input = toTensor(crop, { order: 'RGB', mean: [0.485 * 255, 0.456 * 255, 0.406 * 255], std: [0.229 * 255, 0.224 * 255, 0.225 * 255] });
-  wipe(crop.data);
+  const input = warpToTensor(pyramid, cropResizeMap(r.x, r.y, r.w, r.h, SIZE, SIZE), SIZE, SIZE, {
+    order: 'RGB',
+    mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],
+    std: [0.229 * 255, 0.224 * 255, 0.225 * 255],
+  });
   const out = await session.run({ input: { data: input, dims: [1, 3, SIZE, SIZE] } });
   wipe(input);
   const [yawName, pitchName, rollName] = session.outputNames;

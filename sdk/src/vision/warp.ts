@@ -1,6 +1,7 @@
 import { affineScale, type Affine } from './affine.js';
 import type { RgbImage } from './image.js';
 import type { Pyramid } from './pyramid.js';
+import { toTensor, type PixelSpec } from './tensor.js';
 
 /**
  * Samples an outW×outH RGB image: output pixel (x, y) takes the bilinear value at map(x, y) in
@@ -111,4 +112,71 @@ function resizeAxisAligned(src: RgbImage, map: Affine, outW: number, outH: numbe
     }
   }
   return { width: outW, height: outH, data: out };
+}
+
+/**
+ * warpRgb followed by toTensor, in one pass for crops without rotation: the bilinear sample is
+ * rounded to 8 bits exactly as warpRgb stores it, then normalised as toTensor does, so the tensor
+ * is bit-for-bit the one the two-step path makes — without the intermediate RGB image or a
+ * second pass over it (the detector's 320×240 input: ~0.5 ms less per image). Rotated maps
+ * (the alignment warp) take the two-step path.
+ */
+export function warpToTensor(pyramid: Pyramid, outputToSource: Affine, outW: number, outH: number, spec: PixelSpec): Float32Array {
+  const { image: src, map } = pyramid.levelFor(outputToSource, affineScale(outputToSource));
+  if (map[1] !== 0 || map[3] !== 0) {
+    const rgb = warpRgb(pyramid, outputToSource, outW, outH);
+    const t = toTensor(rgb, spec);
+    rgb.data.fill(0);
+    return t;
+  }
+  const xs = axisTable(outW, map[0], map[2], src.width);
+  const ys = axisTable(outH, map[4], map[5], src.height);
+  for (let k = 0; k < outW; k++) {
+    xs.i0[k]! *= 3;
+    xs.i1[k]! *= 3;
+  }
+  const n = outW * outH;
+  const s = src.data;
+  const stride = src.width * 3;
+  const grey = spec.order === 'grey';
+  const out = new Float32Array(grey ? n : 3 * n);
+  const mean = typeof spec.mean === 'number' ? [spec.mean, spec.mean, spec.mean] : spec.mean;
+  const std = typeof spec.std === 'number' ? [spec.std, spec.std, spec.std] : spec.std;
+  // Tensor plane of each source channel (toTensor: plane k takes channel order[k]).
+  const planeOf = spec.order === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const pr = planeOf[0]! * n, pg = planeOf[1]! * n, pb = planeOf[2]! * n;
+  const mr = mean[planeOf[0]!]!, mg = mean[planeOf[1]!]!, mb = mean[planeOf[2]!]!;
+  const ir = 1 / std[planeOf[0]!]!, ig = 1 / std[planeOf[1]!]!, ib = 1 / std[planeOf[2]!]!;
+  const gm = mean[0]!, gs = std[0]!;
+  let i = 0;
+  for (let y = 0; y < outH; y++) {
+    const r0 = ys.i0[y]! * stride;
+    const r1 = ys.i1[y]! * stride;
+    const wy0 = ys.w0[y]!;
+    const wy1 = ys.w1[y]!;
+    for (let x = 0; x < outW; x++, i++) {
+      const wx0 = xs.w0[x]!;
+      const wx1 = xs.w1[x]!;
+      const w00 = wx0 * wy0;
+      const w10 = wx1 * wy0;
+      const w01 = wx0 * wy1;
+      const w11 = wx1 * wy1;
+      const p00 = r0 + xs.i0[x]!;
+      const p10 = r0 + xs.i1[x]!;
+      const p01 = r1 + xs.i0[x]!;
+      const p11 = r1 + xs.i1[x]!;
+      // Truncation after +0.5, as the Uint8Array store in warpRgb does.
+      const r = (w00 * s[p00]! + w10 * s[p10]! + w01 * s[p01]! + w11 * s[p11]! + 0.5) | 0;
+      const g = (w00 * s[p00 + 1]! + w10 * s[p10 + 1]! + w01 * s[p01 + 1]! + w11 * s[p11 + 1]! + 0.5) | 0;
+      const b = (w00 * s[p00 + 2]! + w10 * s[p10 + 2]! + w01 * s[p01 + 2]! + w11 * s[p11 + 2]! + 0.5) | 0;
+      if (grey) {
+        out[i] = (Math.round(0.299 * r + 0.587 * g + 0.114 * b) - gm) / gs;
+      } else {
+        out[pr + i] = (r - mr) * ir;
+        out[pg + i] = (g - mg) * ig;
+        out[pb + i] = (b - mb) * ib;
+      }
+    }
+  }
+  return out;
 }
