@@ -91,7 +91,8 @@ function accuracySection(r: Json): string {
 
 function sdkSection(r: Json): string {
   const out = ['## SDK on the device (`npm run bench:sdk`)', ''];
-  out.push(`Per-stage time per image, ${r.imagesTimed ?? '?'} images (${r.imageSize ?? ''}). **One run**: the figures are the median and p95 over images of that run, not over repeated runs.`, '');
+  const repeat = r.settings?.repeat;
+  out.push(`Per-stage time per image, ${r.imagesTimed ?? '?'} images (${r.imageSize ?? ''}). ${repeat ? `Each image was run ${repeat} times and the ${r.settings?.perImage ?? 'fastest'} kept; the` : 'One run: the'} figures are the median and p95 over images, not over repeated benchmark runs.`, '');
   const stages = Object.keys(r.sdk?.[0]?.stages ?? {});
   out.push(
     table(
@@ -109,7 +110,7 @@ function sdkSection(r: Json): string {
   const f = svg('sdk-stages.svg', barPlotSvg({ title: 'SDK stage latency per image', note: 'bar: median over images; whisker: median → p95 (one run)', unit: 'ms per image', groups, log: true }));
   out.push('', `![SDK stages](${f})`);
   const one = r.sdk?.[0]?.stages?.total;
-  headline.push(['SDK, capture → sealed envelope (1 thread)', `${n(one?.median, 1)} ms median, p95 ${n(one?.p95, 1)} ms`, `one run, ${r.imagesTimed ?? '?'} images`]);
+  headline.push(['SDK, capture → sealed envelope (1 thread)', `${n(one?.median, 1)} ms median, p95 ${n(one?.p95, 1)} ms`, `median over ${r.imagesTimed ?? '?'} images${r.settings?.repeat ? `, each the fastest of ${r.settings.repeat}` : ', one run'}`]);
   if (r.ratio) headline.push(['SDK vs @vladmandic/human (same run)', `${n(r.ratio.humanMedianOverSdkMedian1Thread, 2)}× faster (CPU ${n(r.ratio.humanCpuOverSdkCpu1Thread, 2)}×)`, 'ratio of medians, 1 thread']);
   return out.join('\n');
 }
@@ -192,7 +193,7 @@ function loadSection(r: Json): string {
   }
   const first = r.results?.[0];
   if (first) {
-    headline.push([`max sustained verifications/s, zero errors (${first.target})`, `${n(first.maxSustained?.verificationsPerSecond)}/s`, `open-loop search, ${r.settings?.stepSeconds} s steps; resolution up to ${n(first.maxSustained?.firstFailingRate)}/s`]);
+    headline.push([`max sustained verifications/s, zero errors (${first.target})`, `${n(first.maxSustained?.verificationsPerSecond)}/s`, `open-loop search, ${r.settings?.stepSeconds} s steps; first failing rate ${n(first.maxSustained?.firstFailingRate)}/s`]);
     for (const l of first.atLevels ?? []) headline.push([`p50 / p99 at ${l.level * 100} % (${n(l.rate)}/s, ${first.target})`, `${n(l.p50Ms?.median)} / ${n(l.p99Ms?.median)} ms`, `median of ${l.runs} runs; p99 range ${n(l.p99Ms?.min)}–${n(l.p99Ms?.max)}`]);
   }
   for (const t of (r.results ?? []).slice(1)) headline.push([`max sustained verifications/s (${t.target})`, `${n(t.maxSustained?.verificationsPerSecond)}/s`, t.target === 'pglite-socket' ? 'PGlite over the pg wire protocol, not a PostgreSQL server' : 'same method']);

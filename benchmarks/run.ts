@@ -12,7 +12,7 @@
  * results/runner.json (status, exit code, seconds per benchmark).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +99,16 @@ for (const [k, b] of chosen.entries()) {
 }
 
 mkdirSync(join(ROOT, 'benchmarks/results'), { recursive: true });
-writeFileSync(join(ROOT, 'benchmarks/results/runner.json'), JSON.stringify({ benchmark: 'runner', asked: asked.length ? asked : 'all', runs, seconds: Math.round((Date.now() - started) / 1000), machine: { ...machineInfo(), loadAverage1mAtEnd: +(loadavg()[0] ?? 0).toFixed(2) } }, null, 2) + '\n');
+// Keep the last recorded pass of benchmarks not run this time, so the report can say when each last ran.
+const runnerPath = join(ROOT, 'benchmarks/results/runner.json');
+let earlier: (Run & { at?: string })[] = [];
+try {
+  earlier = (JSON.parse(readFileSync(runnerPath, 'utf8')).runs ?? []).filter((r: Run) => !runs.some((x) => x.name === r.name));
+} catch {
+  // first pass
+}
+const at = new Date(started).toISOString();
+writeFileSync(runnerPath, JSON.stringify({ benchmark: 'runner', asked: asked.length ? asked : 'all', runs: [...runs.map((r) => ({ ...r, at })), ...earlier], seconds: Math.round((Date.now() - started) / 1000), machine: { ...machineInfo(), loadAverage1mAtEnd: +(loadavg()[0] ?? 0).toFixed(2) } }, null, 2) + '\n');
 const { readmeUpdated } = writeReport();
 
 console.log('\nbenchmark   status        seconds  result');

@@ -247,13 +247,14 @@ export function embedderPolicy() {
 export async function seedEnrolled(
   db: Database,
   n: number,
-  opts: { workers: Principal[]; face: (i: number) => Float32Array; modelId: string; batch?: number; onProgress?: (done: number) => void },
+  opts: { workers: Principal[]; face: (i: number) => Float32Array; modelId: string; batch?: number; onProgress?: (done: number) => void; /** First beneficiary index (a top-up continues a population). */ from?: number },
 ): Promise<string[]> {
   const ids: string[] = [];
   const batch = opts.batch ?? 100;
-  for (let start = 0; start < n; start += batch) {
+  const from = opts.from ?? 0;
+  for (let start = from; start < from + n; start += batch) {
     await db.transaction(async (tx) => {
-      for (let i = start; i < Math.min(n, start + batch); i++) {
+      for (let i = start; i < Math.min(from + n, start + batch); i++) {
         const w = opts.workers[i % opts.workers.length]!;
         const body = beneficiaryBody(i);
         const now = new Date();
