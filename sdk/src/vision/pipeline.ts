@@ -11,7 +11,7 @@ import { boxArea, wipe, type Box, type ImageInput, type RgbImage } from './image
 import { faceImageStats } from './image-stats.js';
 import { fivePoints, locateLandmarks } from './landmarks.js';
 import { scoreLiveness } from './liveness.js';
-import { estimatePose } from './pose.js';
+import { estimatePose, needsPoseModel, poseFromLandmarks } from './pose.js';
 import { Pyramid } from './pyramid.js';
 import { DEFAULT_QUALITY, judgeQuality, type QualityThresholds } from './quality.js';
 import { MESSAGES, type FailureReason } from './reasons.js';
@@ -47,6 +47,12 @@ export interface FacePipelineOptions extends SessionOptions, NodeModelSourceOpti
    * benchmarks on photo collections, where a retake is impossible.
    */
   qualityGate?: 'enforce' | 'report';
+  /**
+   * 'when-needed' (default): head pose from the landmarks, and fr_pose (~6 ms) only when that
+   * estimate is near a limit — every pose refusal is still fr_pose's (see needsPoseModel).
+   * 'always': fr_pose on every capture, as before.
+   */
+  poseModel?: 'when-needed' | 'always';
 }
 
 export interface ProcessOptions {
@@ -94,6 +100,7 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
   const enforceLiveness = options.enforceLiveness ?? true;
   const enforceQuality = (options.qualityGate ?? 'enforce') === 'enforce';
   const threads = options.threads ?? 1;
+  const poseModelAlways = options.poseModel === 'always';
   // Two lanes of single-threaded models beat one lane of two-threaded ones: these graphs are
   // too small for intra-op threads to pay (measured: embedder 13.4 ms on 1 thread, 11.7 on 2).
   const parallel = threads >= 2;
@@ -167,7 +174,11 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
       try {
         stage = 'quality';
         const verdict = await timed('quality', async () => {
-          const pose = await estimatePose(sessions.pose, pyramid!, primary);
+          const fromLandmarks = poseModelAlways ? undefined : poseFromLandmarks(points68);
+          const pose =
+            fromLandmarks && !needsPoseModel(fromLandmarks, qualityThresholds)
+              ? { ...fromLandmarks, source: 'landmarks' as const }
+              : await estimatePose(sessions.pose, pyramid!, primary);
           const eyes = await estimateEyes(sessions.eyes, pyramid!, points68);
           return judgeQuality(
             {
