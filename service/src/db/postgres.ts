@@ -3,6 +3,9 @@ import type { Database, Queryable } from './types.js';
 
 export async function openPostgres(connectionString: string, max = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max });
+  // An idle client's error (server restart, dropped connection) is emitted on the pool; unhandled,
+  // it would kill the process. The pool drops that client and the next query gets a fresh one.
+  pool.on('error', () => undefined);
   // Surface a wrong URL at start-up, not at the first request.
   const client = await pool.connect();
   client.release();

@@ -16,8 +16,12 @@ export interface OutboxMessage {
 export class DevOutbox implements SmsSender {
   readonly messages: OutboxMessage[] = [];
 
+  /** Only the newest messages are kept, so a long-running development service does not grow. */
+  constructor(private readonly keep = 1000) {}
+
   async send(to: string, text: string): Promise<void> {
     this.messages.push({ to, text, at: new Date() });
+    if (this.messages.length > this.keep) this.messages.splice(0, this.messages.length - this.keep);
   }
 
   /** The newest message to a number, if any. */
