@@ -74,13 +74,33 @@ export interface Candidate {
  * 1:N within a district: the nearest enrolled faces by cosine distance. A district lies in one
  * state, and the state is named so the planner searches that state's partition (and its HNSW
  * graph) only.
+ *
+ * When the planner walks the HNSW graph (a large district in a large state), the district filter
+ * is applied after the graph search: with pgvector's default it returns at most ef_search
+ * candidates of the whole state and keeps those of the district, so fewer than `limit` come back
+ * and sometimes none (benchmarks/scale.ts, 100k templates, 1/40 of them in the district: 1.8 of
+ * 5 rows, 9 of 200 genuine probes got no row, right person first 84%). pgvector >= 0.8 keeps
+ * searching until the limit is met: relaxed_order gave 5 rows, 97.5% agreement with exact search
+ * and 89.5% right person (the embeddings' own ceiling there: 90.5%); strict_order measured worse
+ * (90% / 84.5%). So relaxed_order, and the rows are put back in exact distance order by the
+ * materialised CTE, as pgvector documents. Set for this transaction only, and only where the
+ * installed pgvector has the setting (an older one would reject the name); callers run this
+ * inside a transaction (outside one it is a no-op). When the planner prefers the btree on
+ * district and an exact sort (small districts), the setting changes nothing.
  */
 export async function nearestInDistrict(db: Queryable, state: string, district: string, modelId: string, probe: Float32Array, limit: number, excludeBeneficiaryId?: string): Promise<Candidate[]> {
+  await db.query(
+    `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true) FROM pg_extension
+     WHERE extname = 'vector' AND string_to_array(extversion, '.')::int[] >= '{0,8,0}'`,
+  );
   const { rows } = await db.query<{ beneficiaryId: string; score: number }>(
-    `SELECT beneficiary_id AS "beneficiaryId", 1 - (embedding <=> $3) AS score
-     FROM templates
-     WHERE state = $6 AND district = $1 AND model_id = $2 AND ($5::uuid IS NULL OR beneficiary_id <> $5)
-     ORDER BY embedding <=> $3 LIMIT $4`,
+    `WITH nearest AS MATERIALIZED (
+       SELECT beneficiary_id, embedding <=> $3 AS distance
+       FROM templates
+       WHERE state = $6 AND district = $1 AND model_id = $2 AND ($5::uuid IS NULL OR beneficiary_id <> $5)
+       ORDER BY embedding <=> $3 LIMIT $4
+     )
+     SELECT beneficiary_id AS "beneficiaryId", 1 - distance AS score FROM nearest ORDER BY distance + 0`,
     [district, modelId, vec(probe), limit, excludeBeneficiaryId ?? null, state],
   );
   return rows.map((r) => ({ beneficiaryId: r.beneficiaryId, score: Number(r.score) }));
