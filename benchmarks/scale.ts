@@ -1,0 +1,370 @@
+/**
+ * npm run bench:scale -- [--sizes 10000,100000] [--queries 200] [--configs 16:64,8:32,32:128]
+ *                         [--ef 20,40,100,200] [--grid-max 10000] [--halfvec-max N] [--districts 40] [--force]
+ *                         [--plot-only]   (redraw results/scale-recall-by-setting.svg from results/scale.json)
+ *
+ * 1:N identification on pgvector at growing template counts (512-d): HNSW build time, index
+ * size, bytes per template, p50/p99 query latency and recall@1 against exact search, for several
+ * m / ef_construction / ef_search settings, `vector` (float32) against `halfvec` (float16)
+ * storage; plus a district-filtered 1:N (the service's real query shape) with pgvector's
+ * iterative index scans off / relaxed_order / strict_order.
+ *
+ * Embedded PGlite (single-threaded WASM) by default; a PostgreSQL server with pgvector when
+ * DATABASE_URL is set (it creates and drops tables named scale_*; nothing else is touched).
+ *
+ * The embeddings. Real ones first: the SDK pipeline runs on the LFW images in
+ * $CHEHRA_DATASETS/lfw-dev (default ../shared/datasets), once per run, in memory; they are never
+ * written anywhere. Their genuine and impostor cosine distributions are measured. Then a synthetic
+ * population is drawn from them (see benchmarks/scale/synthetic.ts for the exact recipe): each
+ * synthetic identity is the real embeddings' mean plus a random Gaussian mixture of 4 real
+ * identities' residuals plus an isotropic share; each capture adds a random mixture of 8 real
+ * within-person deviations; the scales are fitted so the synthetic genuine and impostor means
+ * equal the real ones and the spreads come closest. Both distributions are in the results.
+ * The enrolled template is one capture; each query is a genuine probe, a NEW capture of an
+ * enrolled identity, so "recall@1 (right person)" means the search found the right person, and
+ * "recall@1 vs exact" means the index returned the same top-1 as an exact scan would have.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { datasetsRoot } from './lib/dataset.js';
+import { machineInfo, percentile } from './lib/machine.js';
+import { openBenchDb, vectorText, type BenchDb } from './scale/db.js';
+import { recallLatencySvg, type Series } from './scale/plot.js';
+import { embedRealFaces } from './scale/real.js';
+import { calibrate, describe, dot, mulberry32, realDistributions } from './scale/synthetic.js';
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const DIM = 512;
+/** PGlite is 32-bit WASM and single-threaded: beyond this the build and the heap do not fit in a sane run. */
+const PGLITE_MAX = 200_000;
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    queries: { type: 'string', default: '200' },
+    configs: { type: 'string', default: '16:64,8:32,32:128' },
+    ef: { type: 'string', default: '20,40,100,200' },
+    'grid-max': { type: 'string', default: '10000' },
+    'halfvec-max': { type: 'string' },
+    districts: { type: 'string', default: '40' },
+    force: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '7' },
+    'plot-only': { type: 'boolean', default: false },
+  },
+});
+const PLOT = 'scale-recall-by-setting.svg';
+if (values['plot-only']) {
+  // Redraws the plot from the last results/scale.json, without measuring anything.
+  const last = JSON.parse(await readFile(join(RESULTS, 'scale.json'), 'utf8'));
+  await writeFile(join(RESULTS, PLOT), plot(last.results, `1:N recall@1 vs p50 latency (${last.database.kind}, ${last.machine.cores} cores)`));
+  console.log(`wrote benchmarks/results/${PLOT}`);
+  process.exit(0);
+}
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const sizes = (values.sizes ?? (databaseUrl ? '10000,100000,1000000' : '10000,100000')).split(',').map(Number);
+const Q = Number(values.queries);
+const configs = values.configs!.split(',').map((c) => {
+  const [m, efc] = c.split(':').map(Number);
+  return { m: m!, efConstruction: efc! };
+});
+const efs = values.ef!.split(',').map(Number);
+const gridMax = Number(values['grid-max']);
+// halfvec HNSW builds are ~6× slower than vector ones in PGlite's WASM (no hardware float16), so
+// by default PGlite compares the two at the smallest size only.
+const halfvecMax = Number(values['halfvec-max'] ?? (databaseUrl ? Infinity : 10_000));
+const districts = Number(values.districts);
+const seed = Number(values.seed);
+const started = performance.now();
+const machine = machineInfo();
+
+// ---- real embeddings, their distributions, and the calibrated synthetic population --------------
+const real = await embedRealFaces(join(datasetsRoot(), 'lfw-dev'));
+const realDist = realDistributions(real.faces);
+console.log(`calibrating the synthetic population on ${real.faces.size} real identities…`);
+const { population, calibration } = calibrate(real.faces, realDist, seed);
+const synth = population.sample(20_000, 5);
+const distributions = {
+  real: { source: `lfw-dev, ${real.images - real.failed} embedded images of ${real.faces.size} people, every pair`, genuine: describe(realDist.genuine), impostor: describe(realDist.impostor) },
+  synthetic: { source: '20000 fresh genuine and impostor pairs of the calibrated population', genuine: describe(synth.genuine), impostor: describe(synth.impostor) },
+};
+console.log(`real     genuine ${fmtDist(distributions.real.genuine)} | impostor ${fmtDist(distributions.real.impostor)}`);
+console.log(`synthetic genuine ${fmtDist(distributions.synthetic.genuine)} | impostor ${fmtDist(distributions.synthetic.impostor)}`);
+
+// ---- the database ----------------------------------------------------------------------------------
+const db = await openBenchDb(databaseUrl);
+const server = (await db.query<{ v: string; ext: string }>("SELECT version() AS v, (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS ext"))[0]!;
+const iterative = await supportsIterativeScan(db);
+if (db.kind === 'pglite') await db.exec("SET maintenance_work_mem = '512MB'");
+else await db.exec("SET maintenance_work_mem = '4GB'; SET max_parallel_maintenance_workers = 2");
+const settings = (await db.query<{ name: string; setting: string; unit: string | null }>(
+  "SELECT name, setting, unit FROM pg_settings WHERE name IN ('maintenance_work_mem', 'max_parallel_maintenance_workers', 'shared_buffers', 'work_mem') ORDER BY name",
+)).map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`);
+
+const bars = new cliProgress.MultiBar({ format: '{phase} {bar} {value}/{total} | {info}', clearOnComplete: false, hideCursor: true }, cliProgress.Presets.shades_classic);
+const results: unknown[] = [];
+try {
+  for (const n of sizes) {
+    if (db.kind === 'pglite' && n > PGLITE_MAX && !values.force) {
+      const reason = `not run: ${n} templates on embedded PGlite (single-threaded 32-bit WASM; a ${fmtBytes(n * 2.6e3)} float32 HNSW graph must fit in its heap and would take hours to build on one core). Run with DATABASE_URL set to a PostgreSQL server with pgvector, or --force.`;
+      console.log(reason);
+      results.push({ templates: n, skipped: reason });
+      continue;
+    }
+    results.push(await runSize(n));
+  }
+} finally {
+  bars.stop();
+  await db.close();
+}
+
+const report = {
+  benchmark: 'scale',
+  description: '1:N identification on pgvector: HNSW build, size, latency and recall at growing template counts',
+  machine,
+  database: { kind: db.kind, version: server.v, pgvector: server.ext, iterativeScanSupported: iterative, settings },
+  settings: { sizes, queriesPerSetting: Q, configs, efSearch: efs, fullGridUpTo: gridMax, districts, seed, limit: 5, dim: DIM },
+  embeddings: {
+    how:
+      'real embeddings from the SDK pipeline on lfw-dev (in memory only, never stored); synthetic identity = real mean + λ·(Gaussian mixture of 4 real identity residuals, with isotropic share βid); capture = normalise(identity + γ·(Gaussian mixture of kCapture real within-person deviations, isotropic share βcapture)); λ, γ fitted to the real impostor and genuine means, βid, βcapture, kCapture to their spreads. Template = capture 1; probe = a new capture of an enrolled identity.',
+    model: real.modelId,
+    realImages: real.images,
+    realFailed: real.failed,
+    embedSeconds: +real.seconds.toFixed(1),
+    sources: population.sources,
+    calibration,
+    distributions,
+  },
+  results,
+  durationSeconds: Math.round((performance.now() - started) / 1000),
+};
+await mkdir(RESULTS, { recursive: true });
+await writeFile(join(RESULTS, 'scale.json'), JSON.stringify(report, null, 2) + '\n');
+await writeFile(join(RESULTS, PLOT), plot(results, `1:N recall@1 vs p50 latency (${db.kind}, ${machine.cores} cores)`));
+console.log(`wrote benchmarks/results/scale.json and ${PLOT} in ${report.durationSeconds} s`);
+
+/** One line per (size, storage, m, ef_construction), one point per ef_search. */
+function plot(rs: unknown[], title: string): string {
+  type Ix = { storage: string; m: number; efConstruction: number; search: Array<{ efSearch: number; p50Ms: number; recallAt1VsExact: number }> };
+  const series: Series[] = [];
+  for (const r of rs as Array<{ templates: number; indexes?: Ix[] }>) {
+    for (const ix of r.indexes ?? []) {
+      series.push({ label: `${fmt(r.templates)} ${ix.storage} m=${ix.m} efc=${ix.efConstruction}`, points: ix.search.map((x) => ({ ef: x.efSearch, latencyMs: x.p50Ms, recall: x.recallAt1VsExact })) });
+    }
+  }
+  return recallLatencySvg(series, title);
+}
+
+// ------------------------------------------------------------------------------------------------------
+
+async function runSize(n: number) {
+  const t0 = performance.now();
+  // Templates: identity i, capture 1. Probes: capture 2 of Q identities drawn at random.
+  const templates = new Float32Array(n * DIM);
+  const centre = new Float32Array(DIM);
+  const gen = bars.create(n, 0, { phase: `${fmt(n)}: generating`, info: 'synthetic templates' });
+  for (let i = 0; i < n; i++) {
+    population.identity(i, centre);
+    population.capture(centre, i, 1, templates.subarray(i * DIM, (i + 1) * DIM));
+    if (i % 2000 === 0) gen.update(i);
+  }
+  gen.update(n);
+  const pick = mulberry32(seed * 31 + n);
+  const queryIds = Array.from({ length: Q }, () => Math.floor(pick() * n));
+  const probes = queryIds.map((id) => population.capture(population.identity(id), id, 2));
+  const probeText = probes.map((p) => vectorText(p));
+  const districtOf = (id: number) => id % districts;
+
+  // Exact answers in float32, for every probe: over all templates, and within the probe's district.
+  const exact = bars.create(Q, 0, { phase: `${fmt(n)}: exact search`, info: 'float32 brute force in JS' });
+  const truth = probes.map((p, qi) => {
+    let best = -1;
+    let bestS = -2;
+    let bestD = -1;
+    let bestDS = -2;
+    const d = districtOf(queryIds[qi]!);
+    for (let i = 0; i < n; i++) {
+      const s = dot(p, templates, i * DIM);
+      if (s > bestS) (bestS = s), (best = i);
+      if (i % districts === d && s > bestDS) (bestDS = s), (bestD = i);
+    }
+    exact.increment();
+    return { top: best, topInDistrict: bestD };
+  });
+  const exactRightPerson = truth.filter((t, qi) => t.top === queryIds[qi]).length / Q;
+  const exactRightPersonInDistrict = truth.filter((t, qi) => t.topInDistrict === queryIds[qi]).length / Q;
+
+  // Load: vector(512) table, then a halfvec(512) copy.
+  await db.exec(`DROP TABLE IF EXISTS scale_vector; DROP TABLE IF EXISTS scale_halfvec;
+    CREATE TABLE scale_vector (id int PRIMARY KEY, district int NOT NULL, embedding vector(${DIM}) NOT NULL)`);
+  const load = bars.create(n, 0, { phase: `${fmt(n)}: loading`, info: 'INSERT … unnest' });
+  const loadStart = performance.now();
+  const batch = 1000;
+  for (let s = 0; s < n; s += batch) {
+    const ids: number[] = [];
+    const ds: number[] = [];
+    const vs: string[] = [];
+    for (let i = s; i < Math.min(n, s + batch); i++) (ids.push(i), ds.push(districtOf(i)), vs.push(vectorText(templates, i * DIM, DIM)));
+    // Array literals built here: the same text on PGlite and pg (PGlite does not quote array elements).
+    await db.query(`INSERT INTO scale_vector (id, district, embedding) SELECT * FROM unnest($1::int[], $2::int[], $3::vector[])`, [`{${ids}}`, `{${ds}}`, `{${vs.map((v) => `"${v}"`).join(',')}}`]);
+    load.update(Math.min(n, s + batch));
+  }
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  await db.exec(`CREATE TABLE scale_halfvec AS SELECT id, district, embedding::halfvec(${DIM}) AS embedding FROM scale_vector;
+    CREATE INDEX scale_vector_district ON scale_vector (district); ANALYZE scale_vector; ANALYZE scale_halfvec`);
+  const tableBytes = { vector: await size("pg_table_size('scale_vector')"), halfvec: await size("pg_table_size('scale_halfvec')") };
+
+  // Exact search in the database (no index): the latency the index saves.
+  const exactQ = Math.min(Q, n >= 100_000 ? 10 : 30);
+  const exactDb = await timeQueries(`SELECT id FROM scale_vector ORDER BY embedding <=> $1 LIMIT 5`, probeText.slice(0, exactQ), `${fmt(n)}: exact scan in DB`);
+
+  const indexes: unknown[] = [];
+  const grid = n <= gridMax ? configs : configs.slice(0, 1);
+  for (const storage of n <= halfvecMax ? (['vector', 'halfvec'] as const) : (['vector'] as const)) {
+    for (const c of storage === 'vector' ? grid : grid.slice(0, 1)) {
+      const table = `scale_${storage}`;
+      const ops = `${storage}_cosine_ops`;
+      const built = bars.create(1, 0, { phase: `${fmt(n)}: HNSW ${storage} m=${c.m} efc=${c.efConstruction}`, info: 'building…' });
+      const b0 = performance.now();
+      await db.exec(`CREATE INDEX scale_hnsw ON ${table} USING hnsw (embedding ${ops}) WITH (m = ${c.m}, ef_construction = ${c.efConstruction})`);
+      const buildSeconds = (performance.now() - b0) / 1000;
+      built.update(1, { info: `built in ${buildSeconds.toFixed(1)} s` });
+      const indexBytes = await size("pg_relation_size('scale_hnsw')");
+      const cast = storage === 'halfvec' ? `::halfvec(${DIM})` : '';
+      const sql = `SELECT id, embedding <=> $1${cast} AS d FROM ${table} ORDER BY embedding <=> $1${cast} LIMIT 5`;
+      const plan = JSON.stringify(await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, [probeText[0]]));
+      const perEf: unknown[] = [];
+      for (const ef of efs) {
+        await db.exec(`SET hnsw.ef_search = ${ef}`);
+        const r = await timeQueries(sql, probeText, `${fmt(n)}: ${storage} m=${c.m} efc=${c.efConstruction} ef_search=${ef}`);
+        const recallVsExact = r.top1.filter((id, qi) => id === truth[qi]!.top).length / Q;
+        const rightPerson = r.top1.filter((id, qi) => id === queryIds[qi]).length / Q;
+        perEf.push({ efSearch: ef, p50Ms: r.p50, p99Ms: r.p99, meanMs: r.mean, recallAt1VsExact: recallVsExact, recallAt1RightPerson: rightPerson });
+      }
+      await db.exec('RESET hnsw.ef_search');
+
+      // The service's query shape: nearest within one district (1/districts of the partition).
+      let filtered: unknown;
+      if (storage === 'vector' && c === grid[0]) filtered = await districtFiltered(table, probeText, queryIds, truth, districtOf);
+
+      indexes.push({
+        storage,
+        m: c.m,
+        efConstruction: c.efConstruction,
+        buildSeconds: +buildSeconds.toFixed(2),
+        indexBytes,
+        indexBytesPerTemplate: Math.round(indexBytes / n),
+        bytesPerTemplate: Math.round((indexBytes + tableBytes[storage]) / n),
+        indexUsed: plan.includes('scale_hnsw'),
+        search: perEf,
+        ...(filtered ? { districtFiltered: filtered } : {}),
+      });
+      await db.exec('DROP INDEX scale_hnsw');
+    }
+  }
+  await db.exec('DROP TABLE scale_vector; DROP TABLE scale_halfvec');
+  return {
+    templates: n,
+    queries: Q,
+    loadSeconds: +loadSeconds.toFixed(1),
+    tableBytes,
+    tableBytesPerTemplate: { vector: Math.round(tableBytes.vector / n), halfvec: Math.round(tableBytes.halfvec / n) },
+    exact: { note: 'float32 brute force: the ceiling the embeddings set, whatever the index', recallAt1RightPerson: exactRightPerson, withinDistrictRightPerson: exactRightPersonInDistrict },
+    exactScanInDatabase: { queries: exactQ, p50Ms: exactDb.p50, p99Ms: exactDb.p99 },
+    indexes,
+    seconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
+
+/** District-filtered 1:N with iterative index scans off, relaxed and strict. */
+async function districtFiltered(table: string, probeText: string[], queryIds: number[], truth: Array<{ topInDistrict: number }>, districtOf: (id: number) => number) {
+  const sql = `SELECT id, embedding <=> $1 AS d FROM ${table} WHERE district = $2 ORDER BY embedding <=> $1 LIMIT 5`;
+  const modes = iterative ? ['off', 'relaxed_order', 'strict_order'] : ['off'];
+  const out: unknown[] = [];
+  for (const mode of modes) {
+    if (iterative) await db.exec(`SET hnsw.iterative_scan = ${mode}`);
+    const plan = JSON.stringify(await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, [probeText[0], districtOf(queryIds[0]!)]));
+    const r = await timeQueries(sql, probeText, `  district filter, iterative_scan=${mode}`, (qi) => [districtOf(queryIds[qi]!)]);
+    out.push({
+      iterativeScan: mode,
+      plan: plan.includes('scale_hnsw') ? 'hnsw index scan + filter' : plan.includes('scale_vector_district') ? 'btree on district + exact sort' : 'other',
+      p50Ms: r.p50,
+      p99Ms: r.p99,
+      meanRowsReturned: +(r.rows.reduce((a, b) => a + b, 0) / r.rows.length).toFixed(2),
+      recallAt1VsExactInDistrict: r.top1.filter((id, qi) => id === truth[qi]!.topInDistrict).length / r.top1.length,
+      recallAt1RightPerson: r.top1.filter((id, qi) => id === queryIds[qi]).length / r.top1.length,
+    });
+  }
+  // What the HNSW graph does with the filter when the planner does walk it (as it will for a large
+  // district in a large state partition): without the btree and with heap scans priced out.
+  const forcedHnsw: unknown[] = [];
+  await db.exec('DROP INDEX scale_vector_district; SET enable_seqscan = off');
+  for (const mode of modes) {
+    if (iterative) await db.exec(`SET hnsw.iterative_scan = ${mode}`);
+    const r = await timeQueries(sql, probeText, `  district filter on the HNSW graph, iterative_scan=${mode}`, (qi) => [districtOf(queryIds[qi]!)]);
+    forcedHnsw.push({
+      iterativeScan: mode,
+      p50Ms: r.p50,
+      p99Ms: r.p99,
+      meanRowsReturned: +(r.rows.reduce((a, b) => a + b, 0) / r.rows.length).toFixed(2),
+      queriesWithNoRow: r.rows.filter((x) => x === 0).length,
+      recallAt1VsExactInDistrict: r.top1.filter((id, qi) => id === truth[qi]!.topInDistrict).length / r.top1.length,
+      recallAt1RightPerson: r.top1.filter((id, qi) => id === queryIds[qi]).length / r.top1.length,
+    });
+  }
+  await db.exec(`RESET enable_seqscan; CREATE INDEX scale_vector_district ON ${table} (district)`);
+  if (iterative) await db.exec('RESET hnsw.iterative_scan');
+  return {
+    districts,
+    selectivity: 1 / districts,
+    efSearch: 40,
+    note: 'top-1 taken as the smallest distance among the rows returned (relaxed_order may return them out of order)',
+    plannersChoice: out,
+    hnswForced: forcedHnsw,
+  };
+}
+
+async function timeQueries(sql: string, probes: string[], phase: string, extra: (qi: number) => unknown[] = () => []) {
+  const bar = bars.create(probes.length, 0, { phase, info: '' });
+  // Warm-up: the first queries pay for loading the index into memory.
+  for (let i = 0; i < Math.min(5, probes.length); i++) await db.query(sql, [probes[i], ...extra(i)]);
+  const ms: number[] = [];
+  const top1: number[] = [];
+  const rows: number[] = [];
+  for (let qi = 0; qi < probes.length; qi++) {
+    const t = performance.now();
+    const r = await db.query<{ id: number; d: number }>(sql, [probes[qi], ...extra(qi)]);
+    ms.push(performance.now() - t);
+    rows.push(r.length);
+    top1.push(r.length ? r.reduce((a, b) => (Number(b.d) < Number(a.d) ? b : a)).id : -1);
+    bar.increment(1, { info: `p50 ${percentile(ms, 50).toFixed(2)} ms` });
+  }
+  const r3 = (x: number) => +x.toFixed(3);
+  return { p50: r3(percentile(ms, 50)), p99: r3(percentile(ms, 99)), mean: r3(ms.reduce((a, b) => a + b, 0) / ms.length), top1, rows };
+}
+
+async function size(expr: string): Promise<number> {
+  return Number((await db.query<{ b: string }>(`SELECT ${expr} AS b`))[0]!.b);
+}
+
+/** hnsw.iterative_scan arrived in pgvector 0.8.0. */
+async function supportsIterativeScan(d: BenchDb): Promise<boolean> {
+  const [v] = await d.query<{ ext: string }>("SELECT extversion AS ext FROM pg_extension WHERE extname = 'vector'");
+  const [maj = 0, min = 0] = (v?.ext ?? '0.0').split('.').map(Number);
+  return maj > 0 || min >= 8;
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n);
+}
+
+function fmtBytes(b: number): string {
+  return b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(1)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`;
+}
+
+function fmtDist(d: ReturnType<typeof describe>): string {
+  return `mean ${d.mean} std ${d.std} p5 ${d.percentiles.p5} p50 ${d.percentiles.p50} p99 ${d.percentiles.p99}`;
+}
+
