@@ -79,7 +79,10 @@ test('templates is a partitioned table with one partition per state, each with i
     `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'templates'::regclass ORDER BY 1`,
   );
-  assert.deepEqual(parts.rows.map((r) => r.bound).sort(), ["FOR VALUES IN ('S1')", "FOR VALUES IN ('S2')"]);
+  // Each partition holds exactly one state (on a shared server, earlier runs may have made others).
+  const bounds = parts.rows.map((r) => r.bound);
+  for (const b of ["FOR VALUES IN ('S1')", "FOR VALUES IN ('S2')"]) assert.ok(bounds.includes(b), `a partition ${b}`);
+  assert.ok(bounds.every((b) => /^FOR VALUES IN \('[^']*'\)$/.test(b)), 'one state per partition, no DEFAULT');
   for (const state of ['S1', 'S2']) {
     const part = await partitionOf(state);
     const idx = await h.ctx.db.query<{ def: string }>('SELECT indexdef AS def FROM pg_indexes WHERE tablename = $1 ORDER BY 1', [part]);
