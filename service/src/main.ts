@@ -10,7 +10,7 @@ const app = await buildApp(ctx, { logger: { level: config.logLevel } });
 
 const where = config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite`;
 if (created.signingKey || created.boxKeys) {
-  app.log.info(`first start: generated keys (mode 0600) — token signing key ${paths.signingKey}, envelope keys ${paths.boxKeys}`);
+  app.log.info(`first start: generated keys in ${config.keysDir} (mode 0600) — token signing key ${paths.signingKey}, envelope keys ${paths.boxKeys}, OTP secret otp-secret.json`);
 }
 app.log.info(`database: ${where}`);
 app.log.warn('SMS: development outbox — OTP messages are kept in memory, not delivered; wire an SmsSender gateway for production');
@@ -44,4 +44,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-await app.listen({ host: config.host, port: config.port });
+const address = await app.listen({ host: config.host, port: config.port });
+app.log.info(`district admin console: ${address}/admin/`);
