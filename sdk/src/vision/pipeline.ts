@@ -103,6 +103,9 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
   const poseModelAlways = options.poseModel === 'always';
   // Two lanes of single-threaded models beat one lane of two-threaded ones: these graphs are
   // too small for intra-op threads to pay (measured: embedder 13.4 ms on 1 thread, 11.7 on 2).
+  // Caveat, measured with onnxruntime-node 1.30: run() calls on different sessions of one
+  // process do not overlap (embedder + liveness through Promise.all: 16.8 ms, one after the
+  // other: 16.9), so the lanes overlap only the JS work; 2 threads ≈ 1 thread end to end.
   const parallel = threads >= 2;
   const sessionOptions: SessionOptions = { threads: parallel ? Math.floor(threads / 2) : 1, allowSpinning: options.allowSpinning ?? false };
 
