@@ -90,7 +90,8 @@ before(async () => {
     locale: 'en-IN',
     timezoneId: 'Asia/Kolkata',
   });
-  browser.setDefaultTimeout(10_000);
+  // Generous: on a busy 2-core machine a click can wait behind a slow PGlite query.
+  browser.setDefaultTimeout(30_000);
   page = browser.pages()[0] ?? (await browser.newPage());
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   page.on('response', (r) => {
