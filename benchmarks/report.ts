@@ -201,41 +201,40 @@ function loadSection(r: Json): string {
   return out.join('\n');
 }
 
-/** Scale results are still being built by another benchmark: find records with a recall and a latency, whatever the shape. */
+/** benchmarks/scale.ts: results[] per gallery size, indexes[] per HNSW setting, search[] per ef_search. */
 function scaleSection(r: Json): string {
-  const out = ['## Scale on pgvector (`npm run bench -- scale`)', '', 'Figures as `benchmarks/scale.ts` reports them (see its JSON for repetitions and settings); each row one index configuration and ef_search.', ''];
-  const records: Json[] = [];
-  /** Scalars of the enclosing objects that name a configuration (size, HNSW m / ef_construction, storage type). */
-  const CONTEXT = /^(templates|n|size|rows|m|efConstruction|ef_construction|storage|type|opclass|name|label|index|iterativeScan)$/;
-  const walk = (x: Json, path: string[], ctx: Record<string, unknown>) => {
-    if (Array.isArray(x)) x.forEach((y, i) => walk(y, [...path, String(i)], ctx));
-    else if (x && typeof x === 'object') {
-      const keys = Object.keys(x);
-      const own = Object.fromEntries(keys.filter((k) => CONTEXT.test(k) && (typeof x[k] === 'number' || typeof x[k] === 'string')).map((k) => [k, x[k]]));
-      const here = { ...ctx, ...own };
-      const rk = keys.find((k) => /recall/i.test(k) && typeof x[k] === 'number');
-      const lk = keys.find((k) => /p50|median/i.test(k) && typeof x[k] === 'number');
-      if (rk && lk) records.push({ ...ctx, ...x, _recall: x[rk], _latency: x[lk], _latencyKey: lk, _recallKey: rk, _path: path.join('.'), _ctx: here });
-      for (const k of keys) walk(x[k], [...path, k], here);
+  const out = ['## Scale on pgvector (`npm run bench -- scale`)', ''];
+  out.push(`${r.description ?? ''}. Database: ${r.database?.kind ?? r.database ?? '?'}. ${r.settings?.queriesPerSetting ?? '?'} genuine probes per setting, one run; p50/p99 are over those queries. Embeddings: ${r.embeddings?.how ?? 'see the JSON'}.`.trim(), '');
+  const rows: (string | number)[][] = [];
+  const districtRows: (string | number)[][] = [];
+  const series: XySeries[] = [];
+  for (const size of r.results ?? []) {
+    const exact = size.exact?.recallAt1RightPerson;
+    for (const ix of size.indexes ?? []) {
+      const config = `${size.templates} ${ix.storage} m=${ix.m} efc=${ix.efConstruction}`;
+      for (const q of ix.search ?? []) {
+        rows.push([size.templates, ix.storage, ix.m, ix.efConstruction, n(ix.buildSeconds), ix.indexBytesPerTemplate, ix.bytesPerTemplate, q.efSearch, n(q.p50Ms), n(q.p99Ms), n(q.recallAt1VsExact, 3), `${n(q.recallAt1RightPerson, 3)} (exact ${n(exact, 3)})`]);
+      }
+      series.push({ name: config, line: true, points: (ix.search ?? []).map((q: Json) => ({ x: q.p50Ms, y: q.recallAt1VsExact })).sort((a: { x: number }, b: { x: number }) => a.x - b.x) });
+      const d = ix.districtFiltered;
+      for (const [plan, runs] of [['planner\'s choice', d?.plannersChoice], ['HNSW forced', d?.hnswForced]] as const) {
+        for (const q of (runs as Json[] | undefined) ?? []) {
+          districtRows.push([size.templates, `${ix.storage} m=${ix.m}`, `${plan}${q.plan ? `: ${q.plan}` : ''}`, q.iterativeScan, n(q.p50Ms), n(q.p99Ms), n(q.meanRowsReturned, 3), q.queriesWithNoRow ?? 0, n(q.recallAt1VsExactInDistrict, 3), n(q.recallAt1RightPerson, 3)]);
+        }
+      }
     }
-  };
-  walk(r.results ?? r, [], {});
-  if (records.length === 0) {
-    out.push('The scale results hold no records with a recall and a latency figure yet; see `benchmarks/results/scale.json`.');
-    return out.join('\n');
+    if (size.exactScanInDatabase) out.push(`- ${size.templates} templates: exact scan without an index p50 ${n(size.exactScanInDatabase.p50Ms)} ms, p99 ${n(size.exactScanInDatabase.p99Ms)} ms; table ${JSON.stringify(size.tableBytesPerTemplate)} bytes per template.`);
   }
-  const groupKey = (x: Json) =>
-    Object.entries(x._ctx as Record<string, unknown>)
-      .filter(([k]) => k !== 'efSearch')
-      .map(([k, v]) => (k === 'templates' || k === 'n' || k === 'size' || k === 'rows' ? `${v}` : `${k}=${v}`))
-      .join(' ') + (x._path.includes('districtFiltered') ? ' district' : '') || x._path.split('.').slice(0, -1).join('.');
-  const groups = new Map<string, Json[]>();
-  for (const x of records) groups.set(groupKey(x), [...(groups.get(groupKey(x)) ?? []), x]);
-  const series: XySeries[] = [...groups.entries()].map(([k, xs]) => ({ name: k.slice(0, 36), line: true, points: xs.map((x) => ({ x: x._latency, y: x._recall })).sort((a, b) => a.x - b.x) }));
-  const f = svg('scale-recall-latency.svg', xyPlotSvg({ title: 'Recall@1 against 1:N query latency', note: 'each point one ef_search setting', xLabel: `${records[0]._latencyKey} (ms)`, yLabel: records[0]._recallKey, xLog: true, series }));
-  const scalarKeys = [...new Set(records.flatMap((x) => Object.keys(x).filter((k) => !k.startsWith('_') && (typeof x[k] === 'number' || typeof x[k] === 'string'))))].slice(0, 10);
-  out.push(table(scalarKeys, records.slice(0, 60).map((x) => scalarKeys.map((k) => (typeof x[k] === 'number' ? n(x[k], 4) : String(x[k] ?? ''))))));
-  out.push('', `![recall vs latency](${f})`);
+  out.push('', table(['templates', 'storage', 'm', 'ef_construction', 'build s', 'index B/template', 'total B/template', 'ef_search', 'p50 ms', 'p99 ms', 'recall@1 vs exact', 'right person first'], rows));
+  if (districtRows.length) {
+    out.push('', `**District-filtered 1:N** (${r.settings?.districts ?? '?'} districts in the state, limit ${r.settings?.limit ?? '?'}): what the service runs for duplicate checks and identification.`, '');
+    out.push(table(['templates', 'index', 'plan', 'iterative scan', 'p50 ms', 'p99 ms', 'rows returned', 'probes with no row', 'recall@1 vs exact in district', 'right person first'], districtRows));
+  }
+  if (series.length) {
+    const f = svg('scale-recall-latency.svg', xyPlotSvg({ title: 'Recall@1 (vs exact) against 1:N query latency', note: 'each point one ef_search setting', xLabel: 'p50 latency (ms)', yLabel: 'recall@1 vs exact', xLog: true, series }));
+    out.push('', `![recall vs latency](${f})`);
+  }
+  for (const skipped of r.notMeasured ?? r.skipped ?? []) out.push(`- not measured: ${typeof skipped === 'string' ? skipped : JSON.stringify(skipped)}`);
   return out.join('\n');
 }
 
