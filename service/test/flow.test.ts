@@ -100,6 +100,6 @@ test('register → consent → enrol → verify genuine → impostor → withdra
     const bytes = new Uint8Array(v.buffer.slice(0, 48));
     assert.ok(!everything.includes(toBase64(bytes).slice(0, 40)), 'embedding bytes appear in a log or response');
   }
-  assert.ok(!/(?<![0-9])9812345678(?![0-9])/.test(everything), 'the mobile number appears in a log or response');
+  assert.ok(!/(?<![0-9])(?:\+?91)?9812345678(?![0-9])/.test(everything), 'the mobile number appears in a log or response');
   assert.ok(!/"ct":"/.test(everything), 'an envelope appears in a log or response');
 });

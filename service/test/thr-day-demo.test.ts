@@ -163,7 +163,7 @@ async function scan(text: string, photos: string[], otps: string[], threads: num
   const leaks: string[] = [];
   for (const otp of otps) if (new RegExp(`(?<![0-9])${otp}(?![0-9])`).test(text)) leaks.push('an OTP');
   // Whole digit runs only: a float's noise digits (e.g. a response time 1.2349000000101) are not a phone number.
-  for (const mobile of ['9000000101', '9000000102', '9000000103', '9000000105']) if (new RegExp(`(?<![0-9])${mobile}(?![0-9])`).test(text)) leaks.push(`mobile ${mobile}`);
+  for (const mobile of ['9000000101', '9000000102', '9000000103', '9000000105']) if (new RegExp(`(?<![0-9])(?:\\+?91)?${mobile}(?![0-9])`).test(text)) leaks.push(`mobile ${mobile}`);
   if (/"ct":"/.test(text)) leaks.push('an envelope');
 
   // Every number printed with ≥ 6 decimals: as float32 (any full-precision rendering of a component
