@@ -21,7 +21,8 @@ import sodium from 'sodium-native';
 import { encodePayload, newRequestNonce, parseEnvelope, sealEnvelope, type ParsedEnvelope } from '@chehra/sdk/envelope';
 import { Keyring } from '../service/src/keys/keyring.js';
 import { openSealedEnvelope } from '../service/src/keys/open-envelope.js';
-import { machineInfo, median, percentile, round } from './lib/machine.js';
+import { machineInfo } from './lib/machine.js';
+import { median, percentile, round } from './lib/stats.js';
 
 const { values: args } = parseArgs({
   options: {

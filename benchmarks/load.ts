@@ -45,7 +45,8 @@ import type { Principal } from '../service/src/auth/principal.js';
 import { connectDatabase } from '../service/src/db/connect.js';
 import type { Database } from '../service/src/db/types.js';
 import { AUDITOR, syntheticFace } from '../service/test/harness.js';
-import { machineInfo, median, percentile, round } from './lib/machine.js';
+import { machineInfo } from './lib/machine.js';
+import { median, percentile, round } from './lib/stats.js';
 import { startSessionProxy, type SessionProxy } from './lib/pg-session-proxy.js';
 import { closedLoop, HttpClient, openLoop, OpRecorder, type OpenLoopResult } from './lib/open-loop.js';
 import {

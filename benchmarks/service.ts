@@ -32,7 +32,8 @@ import { mintToken } from '../service/src/auth/tokens.js';
 import { openPglite } from '../service/src/db/pglite.js';
 import { loadModelPolicy } from '../service/src/domain/models.js';
 import { AUDITOR, syntheticFace, WORKER } from '../service/test/harness.js';
-import { machineInfo, median, percentile, round } from './lib/machine.js';
+import { machineInfo } from './lib/machine.js';
+import { median, percentile, round } from './lib/stats.js';
 import { api, CATEGORIES, isChild as isChildCategory, log, msSince as ms, pool, processCpuMs, REPO, startService, stopChild, type ServiceProcess } from './lib/service-process.js';
 
 const isChild = (c: string) => isChildCategory(c as (typeof CATEGORIES)[number]);

@@ -36,18 +36,3 @@ export function machineInfo(): MachineInfo {
     git: { commit: git(['rev-parse', 'HEAD']), dirty: status === null ? null : status.length > 0 },
   };
 }
-
-/** Percentile by nearest rank on a sorted copy; NaN for no samples. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1]!;
-}
-
-export const median = (values: readonly number[]): number => percentile(values, 50);
-
-export const round = (x: number, digits = 2): number => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};

@@ -1,21 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, totalmem, platform, release } from 'node:os';
+import { machineInfo } from './machine.js';
 
-/** Where and when a benchmark ran, so a figure can be traced to its code and machine. */
+/** machineInfo() in the shape accuracy.json and sdk.json have always carried (report.ts reads it). */
 export function runInfo() {
-  let commit = 'unknown';
-  let dirty = false;
-  try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
-  } catch {
-    // not a git checkout
-  }
-  const cpu = cpus();
+  const m = machineInfo();
   return {
-    date: new Date().toISOString(),
-    node: process.version,
-    machine: { platform: `${platform()} ${release()}`, cpu: cpu[0]?.model ?? 'unknown', logicalCores: cpu.length, memoryGiB: +(totalmem() / 2 ** 30).toFixed(1), loadAverage1m: +(loadavg()[0] ?? 0).toFixed(2) },
-    git: { commit, dirtyTrackedFiles: dirty },
+    date: m.date,
+    node: m.node,
+    machine: { platform: m.platform, cpu: m.cpuModel, logicalCores: m.cores, memoryGiB: m.memoryGiB, loadAverage1m: m.loadAverage1m },
+    git: { commit: m.git.commit ?? 'unknown', dirtyTrackedFiles: m.git.dirty ?? false },
   };
 }

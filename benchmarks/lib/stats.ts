@@ -1,13 +1,18 @@
-/** Nearest-rank percentile of a sample (p in 0…100). */
+/** Nearest-rank percentile of a sample (p in 0…100); NaN for no samples. */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
 }
 
-export const median = (values: readonly number[]) => percentile(values, 50);
+export const median = (values: readonly number[]): number => percentile(values, 50);
+
+export const round = (x: number, digits = 2): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
 
 export function summarise(values: readonly number[]): { median: number; p95: number; n: number } {
-  return { median: +median(values).toFixed(3), p95: +percentile(values, 95).toFixed(3), n: values.length };
+  return { median: round(median(values), 3), p95: round(percentile(values, 95), 3), n: values.length };
 }
