@@ -43,7 +43,7 @@ export function exclusionMetrics(awcs: AwcCounts[]): { total: AwcCounts & { fall
       if (r !== null && p !== null && p > 0 && p < 1) z = (r - p) / Math.sqrt((p * (1 - p)) / visits);
       else if (r !== null && p === 0) z = r > 0 ? Number.POSITIVE_INFINITY : 0;
       const flagged = visits >= MIN_VISITS_TO_FLAG && z !== null && z >= FLAG_Z;
-      return { ...a, fallbackRate: r, zScore: z === null || !Number.isFinite(z) ? z && null : Math.round(z * 100) / 100, flagged };
+      return { ...a, fallbackRate: r, zScore: z !== null && Number.isFinite(z) ? Math.round(z * 100) / 100 : null, flagged };
     }),
   };
 }

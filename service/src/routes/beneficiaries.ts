@@ -4,6 +4,7 @@ import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { insertBeneficiary, listBeneficiaries } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
+import { templatesOf } from '../db/repositories/templates.js';
 import { CATEGORIES, isChild } from '../domain/categories.js';
 import { badRequest } from '../errors.js';
 import { beneficiaryInScope, beneficiaryView } from './beneficiary-access.js';
@@ -59,10 +60,7 @@ export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
   app.get('/v1/beneficiaries/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams } }, async (req) => {
     const b = await beneficiaryInScope(ctx.db, req.params.id, principalOf(req));
     const consent = await activeConsent(ctx.db, b.id);
-    const { rows: templates } = await ctx.db.query<{ modelId: string; expiresAt: Date | null }>(
-      'SELECT model_id AS "modelId", expires_at AS "expiresAt" FROM templates WHERE beneficiary_id = $1',
-      [b.id],
-    );
+    const templates = await templatesOf(ctx.db, b.id, b.state);
     return {
       ...beneficiaryView(b),
       consentActive: Boolean(consent),

@@ -21,6 +21,7 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
     const b = await beneficiaryInScope(ctx.db, req.params.id, p);
     const probe = openProbe(ctx, req.body.envelope, p);
     const now = ctx.clock();
+    const expiresAt = templateExpiry(b.category, now);
     const result = await ctx.db.transaction(async (tx) => {
       if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
       if (!(await activeConsent(tx, b.id))) {
@@ -42,10 +43,10 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
         district: b.district,
         state: b.state,
         createdBy: p.sub,
-        expiresAt: templateExpiry(b.category, now),
+        expiresAt,
       });
       await appendAudit(tx, { actor: p.sub, role: p.role, action: 'template.enrolled', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { templateId: t.id, modelId: probe.model.id, quality: probe.quality, replaced: t.replaced } }, now);
-      return { templateId: t.id, replaced: t.replaced, expiresAt: templateExpiry(b.category, now) } as const;
+      return { templateId: t.id, replaced: t.replaced, expiresAt } as const;
     });
     probe.embedding.fill(0);
     if ('duplicateFlagId' in result) {

@@ -54,11 +54,8 @@ const toRecord = (r: AuditRow): AuditRecord => ({
   hash: r.hash,
 });
 
-export async function listAudit(db: Queryable, opts: { afterSeq: number; limit: number; district?: string }): Promise<AuditRecord[]> {
-  const rows = await db.query<AuditRow>(
-    `SELECT * FROM audit_log WHERE seq > $1 AND ($3::text IS NULL OR district = $3) ORDER BY seq LIMIT $2`,
-    [opts.afterSeq, opts.limit, opts.district ?? null],
-  );
+export async function listAudit(db: Queryable, opts: { afterSeq: number; limit: number }): Promise<AuditRecord[]> {
+  const rows = await db.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [opts.afterSeq, opts.limit]);
   return rows.rows.map(toRecord);
 }
 

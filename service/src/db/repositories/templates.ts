@@ -36,6 +36,15 @@ export async function replaceTemplate(tx: Queryable, t: NewTemplate): Promise<{ 
  * Deliberately not pruned by state: withdrawal is rare, each partition answers from its btree on
  * beneficiary_id, and a template left behind in another state's partition would outlive its consent.
  */
+/** What is enrolled for a beneficiary (no embeddings), from her state's partition only. */
+export async function templatesOf(db: Queryable, beneficiaryId: string, state: string): Promise<Array<{ modelId: string; expiresAt: Date | null }>> {
+  const { rows } = await db.query<{ modelId: string; expiresAt: Date | null }>(
+    'SELECT model_id AS "modelId", expires_at AS "expiresAt" FROM templates WHERE state = $2 AND beneficiary_id = $1',
+    [beneficiaryId, state],
+  );
+  return rows;
+}
+
 export async function deleteTemplatesOf(tx: Queryable, beneficiaryId: string): Promise<number> {
   const { rows } = await tx.query('DELETE FROM templates WHERE beneficiary_id = $1 RETURNING id', [beneficiaryId]);
   return rows.length;
