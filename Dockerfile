@@ -18,6 +18,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 # Only what the install reads, so a source change does not redo it.
 COPY package.json package-lock.json .npmrc ./
+COPY contract/package.json contract/
 COPY sdk/package.json sdk/
 COPY service/package.json service/
 COPY models/manifest.json models/fetch-models.mjs models/

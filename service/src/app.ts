@@ -15,7 +15,8 @@ import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { reviewRoutes } from './routes/review.js';
 import { verificationRoutes } from './routes/verifications.js';
-import { validatorCompiler } from './validation.js';
+import { openApiPlugin } from './openapi.js';
+import { describeValidationError, validatorCompiler } from './validation.js';
 
 export type { ServiceContext } from './context.js';
 
@@ -47,8 +48,7 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
       return reply.status(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
     }
     if (err.validation) {
-      // Ajv's message names the field and the rule, never the value.
-      return reply.status(400).send({ code: 'invalid_request', message: `${err.validationContext ?? 'request'} ${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`.replace(/\s+/g, ' ').trim() });
+      return reply.status(400).send({ code: 'invalid_request', message: describeValidationError(err.validation, err.validationContext) });
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (known) return reply.status(known.status).send({ code: known.code, message: known.message });
@@ -64,6 +64,7 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   await app.register(authPlugin, { signingKey: ctx.signingKey, clock: ctx.clock });
+  await app.register(openApiPlugin);
   await app.register(healthRoutes, { ctx });
   await app.register(keyRoutes, { ctx });
   await app.register(beneficiaryRoutes, { ctx });

@@ -1,5 +1,6 @@
-export const ROLES = ['worker', 'supervisor', 'district_admin', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '@chehra/contract';
+
+export { ROLES, type Role };
 
 /** Who is calling, as the token says. Scope fields depend on the role. */
 export interface Principal {

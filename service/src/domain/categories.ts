@@ -1,7 +1,7 @@
-export const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl'] as const;
-export type Category = (typeof CATEGORIES)[number];
+import { CATEGORIES, isChild, type Category } from '@chehra/contract';
 
-export const isChild = (c: Category) => c === 'child_6m_3y' || c === 'child_3_6y';
+// The list is the contract's; what a category means for templates is the service's.
+export { CATEGORIES, isChild, type Category };
 
 /**
  * How long a template stays valid. Young children's faces change fast, so their

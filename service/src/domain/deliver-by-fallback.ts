@@ -1,3 +1,4 @@
+import type { AttestationReason, FallbackCaseMethod } from '@chehra/contract';
 import { appendAudit } from '../db/repositories/audit.js';
 import { completeFallbackCase, type FallbackCase } from '../db/repositories/fallback-cases.js';
 import { recordDistribution } from '../db/repositories/verifications.js';
@@ -6,8 +7,8 @@ import type { Principal } from '../auth/principal.js';
 import { conflict } from '../errors.js';
 
 export interface Delivery {
-  method: 'otp' | 'attestation';
-  attestationReason?: string;
+  method: FallbackCaseMethod;
+  attestationReason?: AttestationReason;
   attestationNote?: string | null;
 }
 

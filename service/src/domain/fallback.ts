@@ -1,26 +1,10 @@
-/** Why the face step could not deliver a decision. Each one still ends with a ration. */
-export const FACE_FAILURE_REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired'] as const;
-/** Reasons a worker states herself, when no face attempt is possible or fair. */
-export const DECLARED_REASONS = ['poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'] as const;
-export const FALLBACK_REASONS = [...FACE_FAILURE_REASONS, ...DECLARED_REASONS] as const;
+import { FACE_FAILURE_REASONS, DECLARED_REASONS, FALLBACK_OPTIONS, FALLBACK_REASONS, type FallbackAdvice, type FaceFailureReason, type FallbackReason } from '@chehra/contract';
 
-export type FaceFailureReason = (typeof FACE_FAILURE_REASONS)[number];
-export type FallbackReason = (typeof FALLBACK_REASONS)[number];
-
-export const FALLBACK_METHODS = ['otp', 'supervisor_attestation'] as const;
+// The reasons are the contract's (one list for the service, its CHECKs, the SDK and the console).
+export { FACE_FAILURE_REASONS, DECLARED_REASONS, FALLBACK_REASONS, type FallbackAdvice, type FaceFailureReason, type FallbackReason };
 
 /** Reasons another capture could fix; the others open a case at once. */
 export const RETRYABLE: ReadonlySet<FallbackReason> = new Set(['no_match', 'liveness_failed']);
-
-export interface FallbackAdvice {
-  reason: FallbackReason;
-  options: readonly string[];
-  message: string;
-  /** Face attempts left in this visit, for retryable reasons. */
-  attemptsLeft?: number;
-  /** The case the fallback completes, once one is open. */
-  fallbackCaseId?: string;
-}
 
 const MESSAGES: Record<FallbackReason, string> = {
   no_consent: 'No active consent for face verification: complete the visit by OTP or supervisor attestation.',
@@ -36,5 +20,5 @@ const MESSAGES: Record<FallbackReason, string> = {
 };
 
 export function fallbackFor(reason: FallbackReason, extra: Pick<FallbackAdvice, 'attemptsLeft' | 'fallbackCaseId'> = {}): FallbackAdvice {
-  return { reason, options: FALLBACK_METHODS, message: MESSAGES[reason], ...extra };
+  return { reason, options: [...FALLBACK_OPTIONS], message: MESSAGES[reason], ...extra };
 }

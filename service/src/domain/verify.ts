@@ -1,3 +1,4 @@
+import type { Scheme } from '@chehra/contract';
 import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
@@ -13,7 +14,7 @@ import type { Probe } from './probe.js';
 export interface VerificationInput {
   beneficiary: Beneficiary;
   probe: Probe;
-  scheme: string;
+  scheme: Scheme;
   worker: string;
   awc: string;
   now: Date;

@@ -57,7 +57,7 @@ export async function adminConsoleRoutes(app: FastifyInstance): Promise<void> {
   });
   // The app ignores trailing slashes, so this one route answers /admin and /admin/. Relative URLs
   // in index.html (./app.js) need the slash: /admin is redirected, /admin/ is the page.
-  app.get('/admin', (req, reply) => {
+  app.get('/admin', { schema: { hide: true } }, (req, reply) => {
     const url = req.raw.url ?? '/admin';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);

@@ -1,33 +1,18 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { BeneficiaryDetail, BeneficiaryList, Beneficiary, NewBeneficiaryBody } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { insertBeneficiary, listBeneficiaries } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { templatesOf } from '../db/repositories/templates.js';
-import { CATEGORIES, isChild } from '../domain/categories.js';
+import { isChild } from '../domain/categories.js';
 import { badRequest } from '../errors.js';
 import { beneficiaryInScope, beneficiaryView } from './beneficiary-access.js';
-import { IdParams, Page } from './schemas.js';
-
-const NewBeneficiaryBody = Type.Object(
-  {
-    category: Type.Union(CATEGORIES.map((c) => Type.Literal(c))),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    birthDate: Type.Optional(Type.String({ format: 'date' })),
-    mobile: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{10,13}$' })),
-    guardian: Type.Optional(
-      Type.Object(
-        { name: Type.String({ minLength: 1, maxLength: 200 }), relation: Type.String({ minLength: 1, maxLength: 50 }) },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
+import { IdParams, Page, replies } from './schemas.js';
 
 export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/beneficiaries', { config: { roles: ['worker'] }, schema: { body: NewBeneficiaryBody } }, async (req, reply) => {
+  app.post('/v1/beneficiaries', { config: { roles: ['worker'] }, schema: { body: NewBeneficiaryBody, response: replies({ 201: Beneficiary }) } }, async (req, reply) => {
     const p = principalOf(req);
     const body = req.body;
     if (isChild(body.category) && !body.guardian) throw badRequest('guardian_required', 'a child must be registered with a guardian');
@@ -50,14 +35,14 @@ export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     return reply.status(201).send(beneficiaryView(created));
   });
 
-  app.get('/v1/beneficiaries', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { querystring: Page } }, async (req) => {
+  app.get('/v1/beneficiaries', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { querystring: Page, response: replies({ 200: BeneficiaryList }) } }, async (req) => {
     const p = principalOf(req);
     const where = p.role === 'worker' ? { awc: p.awc! } : p.role === 'supervisor' ? { awcs: p.awcs!, district: p.district! } : { district: p.district! };
     const rows = await listBeneficiaries(ctx.db, where, { limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 });
     return { items: rows.map(beneficiaryView) };
   });
 
-  app.get('/v1/beneficiaries/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams } }, async (req) => {
+  app.get('/v1/beneficiaries/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: BeneficiaryDetail }) } }, async (req) => {
     const b = await beneficiaryInScope(ctx.db, req.params.id, principalOf(req));
     const consent = await activeConsent(ctx.db, b.id);
     const templates = await templatesOf(ctx.db, b.id, b.state);

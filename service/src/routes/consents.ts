@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Consent as ConsentSchema, ConsentBody, ConsentList, ConsentWithdrawal, WithdrawConsentBody } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
@@ -8,24 +9,7 @@ import { isChild } from '../domain/categories.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
-import { IdParams } from './schemas.js';
-
-const ConsentBody = Type.Object(
-  {
-    purpose: Type.Literal('face_verification'),
-    givenBy: Type.Union([Type.Literal('self'), Type.Literal('guardian')]),
-    noticeVersion: Type.String({ minLength: 1, maxLength: 32 }),
-    /** BCP 47 tag of the language the notice was given in, e.g. hi, en, mr, ta. */
-    language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
-    method: Type.Union([Type.Literal('verbal'), Type.Literal('signature'), Type.Literal('thumb_impression')]),
-  },
-  { additionalProperties: false },
-);
-
-const WithdrawBody = Type.Object(
-  { purpose: Type.Optional(Type.Literal('face_verification')), reason: Type.Optional(Type.String({ maxLength: 500 })) },
-  { additionalProperties: false },
-);
+import { IdParams, replies } from './schemas.js';
 
 const consentView = (c: Consent) => ({
   ...c,
@@ -35,7 +19,7 @@ const consentView = (c: Consent) => ({
 });
 
 export const consentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/beneficiaries/:id/consents', { config: { roles: ['worker'] }, schema: { params: IdParams, body: ConsentBody } }, async (req, reply) => {
+  app.post('/v1/beneficiaries/:id/consents', { config: { roles: ['worker'] }, schema: { params: IdParams, body: ConsentBody, response: replies({ 201: ConsentSchema }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.params.id, p);
     if (isChild(b.category) && req.body.givenBy !== 'guardian') throw badRequest('guardian_consent_required', "a child's consent is given by the guardian");
@@ -54,13 +38,13 @@ export const consentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     }
   });
 
-  app.get('/v1/beneficiaries/:id/consents', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams } }, async (req) => {
+  app.get('/v1/beneficiaries/:id/consents', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: ConsentList }) } }, async (req) => {
     const b = await beneficiaryInScope(ctx.db, req.params.id, principalOf(req));
     return { items: (await listConsents(ctx.db, b.id)).map(consentView) };
   });
 
   // Withdrawal and the deletion of the face templates are one transaction: no template outlives its consent.
-  app.post('/v1/beneficiaries/:id/consents/withdraw', { config: { roles: ['worker', 'district_admin'] }, schema: { params: IdParams, body: WithdrawBody } }, async (req) => {
+  app.post('/v1/beneficiaries/:id/consents/withdraw', { config: { roles: ['worker', 'district_admin'] }, schema: { params: IdParams, body: WithdrawConsentBody, response: replies({ 200: ConsentWithdrawal }) } }, async (req) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.params.id, p);
     return ctx.db.transaction(async (tx) => {

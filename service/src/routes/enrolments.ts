@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { EnrolBody, Enrolment } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
@@ -11,12 +12,10 @@ import { fallbackFor } from '../domain/fallback.js';
 import { conflict } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
-import { IdParams, SealedEnvelopeSchema } from './schemas.js';
-
-const EnrolBody = Type.Object({ envelope: SealedEnvelopeSchema }, { additionalProperties: false });
+import { IdParams, replies } from './schemas.js';
 
 export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/beneficiaries/:id/templates', { config: { roles: ['worker'] }, schema: { params: IdParams, body: EnrolBody } }, async (req, reply) => {
+  app.post('/v1/beneficiaries/:id/templates', { config: { roles: ['worker'] }, schema: { params: IdParams, body: EnrolBody, response: replies({ 201: Enrolment }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.params.id, p);
     const probe = openProbe(ctx, req.body.envelope, p);

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AttestationBody, FallbackCase as FallbackCaseSchema, OpenFallbackCaseBody, OtpBody, OtpSent } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { Principal } from '../auth/principal.js';
 import { assertInScope } from '../auth/scope.js';
@@ -11,32 +12,11 @@ import { findDistribution } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { distributionMonth } from '../domain/calendar.js';
 import { deliverByFallback } from '../domain/deliver-by-fallback.js';
-import { FALLBACK_REASONS } from '../domain/fallback.js';
 import { generateOtp, hashOtp, otpMatches } from '../domain/otp.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
 import { fallbackCaseView } from './fallback-view.js';
-import { IdParams, Scheme, Uuid } from './schemas.js';
-
-const OpenBody = Type.Object(
-  {
-    beneficiaryId: Uuid,
-    reason: Type.Union(FALLBACK_REASONS.map((r) => Type.Literal(r))),
-    scheme: Type.Optional(Scheme),
-    verificationId: Type.Optional(Uuid),
-    note: Type.Optional(Type.String({ maxLength: 500 })),
-  },
-  { additionalProperties: false },
-);
-
-export const ATTESTATION_REASONS = ['known_to_supervisor', 'identity_document_verified', 'home_visit', 'community_witness'] as const;
-
-const AttestBody = Type.Object(
-  { reasonCode: Type.Union(ATTESTATION_REASONS.map((r) => Type.Literal(r))), note: Type.String({ minLength: 1, maxLength: 500 }) },
-  { additionalProperties: false },
-);
-
-const OtpBody = Type.Object({ otp: Type.String({ pattern: '^[0-9]{6}$' }) }, { additionalProperties: false });
+import { IdParams, replies } from './schemas.js';
 
 const masked = (mobile: string) => `******${mobile.slice(-4)}`;
 
@@ -54,7 +34,7 @@ function assertOpen(c: FallbackCase): void {
 
 export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   // Opening is idempotent: the month's case is returned if it exists (200), made otherwise (201).
-  app.post('/v1/fallback-cases', { config: { roles: ['worker'] }, schema: { body: OpenBody } }, async (req, reply) => {
+  app.post('/v1/fallback-cases', { config: { roles: ['worker'] }, schema: { body: OpenFallbackCaseBody, response: replies({ 200: FallbackCaseSchema, 201: FallbackCaseSchema }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.body.beneficiaryId, p);
     const scheme = req.body.scheme ?? 'THR';
@@ -71,11 +51,11 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     return reply.status(opened.created ? 201 : 200).send(fallbackCaseView(opened.case));
   });
 
-  app.get('/v1/fallback-cases/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams } }, async (req) =>
+  app.get('/v1/fallback-cases/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: FallbackCaseSchema }) } }, async (req) =>
     fallbackCaseView(await caseInScope(ctx.db, req.params.id, principalOf(req))),
   );
 
-  app.post('/v1/fallback-cases/:id/otp', { config: { roles: ['worker'] }, schema: { params: IdParams } }, async (req, reply) => {
+  app.post('/v1/fallback-cases/:id/otp', { config: { roles: ['worker'] }, schema: { params: IdParams, response: replies({ 201: OtpSent }) } }, async (req, reply) => {
     const p = principalOf(req);
     const c = await caseInScope(ctx.db, req.params.id, p);
     assertOpen(c);
@@ -99,7 +79,7 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     return reply.status(201).send({ challengeId: challenge.id, expiresAt: challenge.expiresAt.toISOString(), sentTo: masked(b.mobile), sendsLeft: challenge.sendsLeft });
   });
 
-  app.post('/v1/fallback-cases/:id/otp/verify', { config: { roles: ['worker'] }, schema: { params: IdParams, body: OtpBody } }, async (req) => {
+  app.post('/v1/fallback-cases/:id/otp/verify', { config: { roles: ['worker'] }, schema: { params: IdParams, body: OtpBody, response: replies({ 200: FallbackCaseSchema }) } }, async (req) => {
     const p = principalOf(req);
     const now = ctx.clock();
     // A wrong code must still count, so the attempt is committed and the refusal thrown afterwards.
@@ -122,7 +102,7 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     return fallbackCaseView(outcome.done);
   });
 
-  app.post('/v1/fallback-cases/:id/attestation', { config: { roles: ['supervisor'] }, schema: { params: IdParams, body: AttestBody } }, async (req) => {
+  app.post('/v1/fallback-cases/:id/attestation', { config: { roles: ['supervisor'] }, schema: { params: IdParams, body: AttestationBody, response: replies({ 200: FallbackCaseSchema }) } }, async (req) => {
     const p = principalOf(req);
     const now = ctx.clock();
     const done = await ctx.db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Identification, IdentifyBody } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
@@ -6,16 +7,11 @@ import { claimNonce } from '../db/repositories/nonces.js';
 import { nearestInDistrict } from '../db/repositories/templates.js';
 import { conflict } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
-import { SealedEnvelopeSchema } from './schemas.js';
-
-const IdentifyBody = Type.Object(
-  { envelope: SealedEnvelopeSchema, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })) },
-  { additionalProperties: false },
-);
+import { replies } from './schemas.js';
 
 /** 1:N within the admin's own district, for de-duplication. Never across districts. */
 export const identificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/identifications', { config: { roles: ['district_admin'] }, schema: { body: IdentifyBody } }, async (req) => {
+  app.post('/v1/identifications', { config: { roles: ['district_admin'] }, schema: { body: IdentifyBody, response: replies({ 200: Identification }) } }, async (req) => {
     const p = principalOf(req);
     const probe = openProbe(ctx, req.body.envelope, p);
     const candidates = await ctx.db.transaction(async (tx) => {

@@ -1,15 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ExclusionMetrics, FALLBACK_REASONS, PeriodQuery } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { exclusionCounts } from '../db/repositories/exclusion.js';
 import { exclusionMetrics } from '../domain/exclusion.js';
-import { FALLBACK_REASONS } from '../domain/fallback.js';
 import { badRequest } from '../errors.js';
-
-const Period = Type.Object({
-  from: Type.Optional(Type.String({ format: 'date' })),
-  to: Type.Optional(Type.String({ format: 'date' })),
-});
+import { replies } from './schemas.js';
 
 /** [from, to] as whole days in India; default: the last 30 days. */
 function period(q: { from?: string; to?: string }, now: Date): { from: Date; to: Date; label: { from: string; to: string } } {
@@ -31,9 +27,9 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     return { district, period: pr.label, ...exclusionMetrics(await exclusionCounts(ctx.db, district, pr.from, pr.to)) };
   };
 
-  app.get('/v1/metrics/exclusion', { config: { roles: ['district_admin'] }, schema: { querystring: Period } }, async (req) => compute(principalOf(req).district!, req.query));
+  app.get('/v1/metrics/exclusion', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: ExclusionMetrics }) } }, async (req) => compute(principalOf(req).district!, req.query));
 
-  app.get('/v1/metrics/exclusion.csv', { config: { roles: ['district_admin'] }, schema: { querystring: Period } }, async (req, reply) => {
+  app.get('/v1/metrics/exclusion.csv', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: { content: { 'text/csv': { schema: Type.String() } } } }) } }, async (req, reply) => {
     const m = await compute(principalOf(req).district!, req.query);
     const header = ['district', 'awc', 'attempts', 'face_matches', 'fallbacks', 'fallback_rate', 'z_score', 'flagged', ...FALLBACK_REASONS.map((r) => `reason_${r}`)];
     const lines = [header.join(',')];

@@ -1,33 +1,19 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DecisionBody, type DistributionMethod, type VerificationOutcome, FallbackCase as FallbackCaseSchema, ReviewCaseDetail, ReviewQueue, ReviewQueueQuery } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import { assertInScope } from '../auth/scope.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary } from '../db/repositories/beneficiaries.js';
 import { getFallbackCase, listQueue, reviewFallbackCase } from '../db/repositories/fallback-cases.js';
-import { FALLBACK_REASONS } from '../domain/fallback.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { beneficiaryView } from './beneficiary-access.js';
 import { fallbackCaseView } from './fallback-view.js';
-import { IdParams } from './schemas.js';
-
-const QueueQuery = Type.Object({
-  status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')])),
-  awc: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  reason: Type.Optional(Type.Union(FALLBACK_REASONS.map((r) => Type.Literal(r)))),
-  minAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
-});
-
-const DecisionBody = Type.Object(
-  { decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]), note: Type.Optional(Type.String({ maxLength: 1000 })) },
-  { additionalProperties: false },
-);
+import { IdParams, replies } from './schemas.js';
 
 /** The district admin's review queue: every fallback case, after the ration was delivered. */
 export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.get('/v1/review/cases', { config: { roles: ['district_admin'] }, schema: { querystring: QueueQuery } }, async (req) => {
+  app.get('/v1/review/cases', { config: { roles: ['district_admin'] }, schema: { querystring: ReviewQueueQuery, response: replies({ 200: ReviewQueue }) } }, async (req) => {
     const p = principalOf(req);
     const q = req.query;
     const { items, total } = await listQueue(
@@ -38,18 +24,18 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     return { total, items: items.map((c) => ({ ...fallbackCaseView(c), beneficiaryName: c.beneficiaryName, beneficiaryCategory: c.beneficiaryCategory })) };
   });
 
-  app.get('/v1/review/cases/:id', { config: { roles: ['district_admin'] }, schema: { params: IdParams } }, async (req) => {
+  app.get('/v1/review/cases/:id', { config: { roles: ['district_admin'] }, schema: { params: IdParams, response: replies({ 200: ReviewCaseDetail }) } }, async (req) => {
     const p = principalOf(req);
     const c = await getFallbackCase(ctx.db, req.params.id);
     if (!c) throw notFound('fallback_case_not_found', 'no fallback case with this id');
     assertInScope(p, c, 'this case');
     const b = (await getBeneficiary(ctx.db, c.beneficiaryId))!;
     const verification = c.verificationId
-      ? (await ctx.db.query<{ outcome: string; score: number | null; threshold: number | null; createdAt: Date }>('SELECT outcome, score, threshold, created_at AS "createdAt" FROM verifications WHERE id = $1', [c.verificationId])).rows[0]
+      ? (await ctx.db.query<{ outcome: VerificationOutcome; score: number | null; threshold: number | null; createdAt: Date }>('SELECT outcome, score, threshold, created_at AS "createdAt" FROM verifications WHERE id = $1', [c.verificationId])).rows[0]
       : undefined;
     const otp = (await ctx.db.query<{ sent: string; verified: string }>('SELECT count(*) AS sent, count(consumed_at) AS verified FROM otp_challenges WHERE case_id = $1', [c.id])).rows[0]!;
     const distribution = c.distributionId
-      ? (await ctx.db.query<{ id: string; method: string; createdAt: Date; recoveryFlaggedAt: Date | null }>('SELECT id, method, created_at AS "createdAt", recovery_flagged_at AS "recoveryFlaggedAt" FROM distributions WHERE id = $1', [c.distributionId])).rows[0]
+      ? (await ctx.db.query<{ id: string; method: DistributionMethod; createdAt: Date; recoveryFlaggedAt: Date | null }>('SELECT id, method, created_at AS "createdAt", recovery_flagged_at AS "recoveryFlaggedAt" FROM distributions WHERE id = $1', [c.distributionId])).rows[0]
       : undefined;
     return {
       case: fallbackCaseView(c),
@@ -60,7 +46,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     };
   });
 
-  app.post('/v1/review/cases/:id/decision', { config: { roles: ['district_admin'] }, schema: { params: IdParams, body: DecisionBody } }, async (req) => {
+  app.post('/v1/review/cases/:id/decision', { config: { roles: ['district_admin'] }, schema: { params: IdParams, body: DecisionBody, response: replies({ 200: FallbackCaseSchema }) } }, async (req) => {
     const p = principalOf(req);
     const { decision } = req.body;
     const note = req.body.note?.trim() ?? '';

@@ -1,23 +1,12 @@
-import { Type } from 'typebox';
+import { ErrorBody, IdParams, Page, Scheme, SealedEnvelope, Uuid, type TSchema } from '@chehra/contract';
 
-export const Uuid = Type.String({ format: 'uuid' });
-export const IdParams = Type.Object({ id: Uuid });
+// The wire's schemas live in @chehra/contract; import them from there. These names are kept for
+// routes written before the contract existed.
+export { IdParams, Page, Scheme, Uuid, SealedEnvelope as SealedEnvelopeSchema };
 
-/** Shape only; the envelope module checks sizes and decodes (one definition of the format). */
-export const SealedEnvelopeSchema = Type.Object(
-  {
-    v: Type.Integer(),
-    kid: Type.String({ minLength: 1, maxLength: 64 }),
-    epk: Type.String({ maxLength: 64 }),
-    nonce: Type.String({ maxLength: 64 }),
-    ct: Type.String({ maxLength: 24 * 1024 }),
-  },
-  { additionalProperties: false },
-);
-
-export const Page = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-});
-
-export const Scheme = Type.Union([Type.Literal('THR')], { default: 'THR' });
+/**
+ * A route's `response` schemas: its success bodies plus {code, message} for every 4xx and 5xx.
+ * Fastify serialises each answer through the schema for its status, dropping any field not
+ * listed: a second guard (after the views) against an unmasked mobile number or a raw row leaving.
+ */
+export const replies = <const T extends Record<number, TSchema>>(ok: T) => ({ ...ok, '4xx': ErrorBody, '5xx': ErrorBody }) as T & { '4xx': typeof ErrorBody; '5xx': typeof ErrorBody };

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Verification, VerificationRefusal, VerifyBody } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
@@ -7,15 +8,10 @@ import { conflict } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
 import { decideVerification } from '../domain/verify.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
-import { Scheme, SealedEnvelopeSchema, Uuid } from './schemas.js';
-
-const VerifyBody = Type.Object(
-  { beneficiaryId: Uuid, scheme: Type.Optional(Scheme), envelope: SealedEnvelopeSchema, deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
-  { additionalProperties: false },
-);
+import { replies } from './schemas.js';
 
 export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/verifications', { config: { roles: ['worker'] }, schema: { body: VerifyBody } }, async (req, reply) => {
+  app.post('/v1/verifications', { config: { roles: ['worker'] }, schema: { body: VerifyBody, response: replies({ 200: Verification, 409: VerificationRefusal }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.body.beneficiaryId, p);
     const probe = openProbe(ctx, req.body.envelope, p);

@@ -1,13 +1,14 @@
+import type { ConsentGiver, ConsentMethod, ConsentPurpose } from '@chehra/contract';
 import type { Queryable } from '../types.js';
 
 export interface Consent {
   id: string;
   beneficiaryId: string;
-  purpose: 'face_verification';
-  givenBy: 'self' | 'guardian';
+  purpose: ConsentPurpose;
+  givenBy: ConsentGiver;
   noticeVersion: string;
   language: string;
-  method: 'verbal' | 'signature' | 'thumb_impression';
+  method: ConsentMethod;
   recordedBy: string;
   grantedAt: Date;
   withdrawnAt: Date | null;

@@ -1,10 +1,10 @@
-import type { FallbackReason } from '../../domain/fallback.js';
+import type { AttestationReason, Category, FallbackCaseMethod, FallbackReason, ReviewStatus, Scheme } from '@chehra/contract';
 import type { Queryable } from '../types.js';
 
 export interface FallbackCase {
   id: string;
   beneficiaryId: string;
-  scheme: string;
+  scheme: Scheme;
   month: string;
   reason: FallbackReason;
   verificationId: string | null;
@@ -14,13 +14,13 @@ export interface FallbackCase {
   state: string;
   workerNote: string | null;
   openedAt: Date;
-  method: 'otp' | 'attestation' | null;
+  method: FallbackCaseMethod | null;
   distributionId: string | null;
   completedAt: Date | null;
   attestedBy: string | null;
-  attestationReason: string | null;
+  attestationReason: AttestationReason | null;
   attestationNote: string | null;
-  reviewStatus: 'pending' | 'approved' | 'rejected';
+  reviewStatus: ReviewStatus;
   reviewedBy: string | null;
   reviewedAt: Date | null;
   reviewNote: string | null;
@@ -55,7 +55,7 @@ export async function getFallbackCase(db: Queryable, id: string, opts: { forUpda
 export async function completeFallbackCase(
   tx: Queryable,
   id: string,
-  done: { method: 'otp' | 'attestation'; distributionId: string; attestedBy?: string; attestationReason?: string; attestationNote?: string | null },
+  done: { method: FallbackCaseMethod; distributionId: string; attestedBy?: string; attestationReason?: AttestationReason; attestationNote?: string | null },
 ): Promise<FallbackCase> {
   const { rows } = await tx.query<FallbackCase>(
     `UPDATE fallback_cases SET method = $2, distribution_id = $3, completed_at = now(),
@@ -78,7 +78,7 @@ export async function reviewFallbackCase(tx: Queryable, id: string, r: { status:
 
 export interface QueueFilter {
   district: string;
-  status?: 'pending' | 'approved' | 'rejected';
+  status?: ReviewStatus;
   awc?: string;
   reason?: string;
   /** Only cases opened at least this many days ago. */
@@ -86,7 +86,7 @@ export interface QueueFilter {
   now: Date;
 }
 
-export type QueueItem = FallbackCase & { beneficiaryName: string; beneficiaryCategory: string };
+export type QueueItem = FallbackCase & { beneficiaryName: string; beneficiaryCategory: Category };
 
 export async function listQueue(db: Queryable, f: QueueFilter, page: { limit: number; offset: number }): Promise<{ items: QueueItem[]; total: number }> {
   const where = `district = $1 AND ($2::text IS NULL OR review_status = $2) AND ($3::text IS NULL OR awc = $3)

@@ -1,6 +1,8 @@
 import type { Queryable } from '../types.js';
 
-export type VerificationOutcome = 'match' | 'no_match' | 'liveness_failed' | 'no_consent' | 'not_enrolled' | 'template_expired' | 'already_distributed';
+import type { DistributionMethod, VerificationOutcome } from '@chehra/contract';
+
+export type { VerificationOutcome };
 
 export interface NewVerification {
   beneficiaryId: string;
@@ -30,7 +32,7 @@ export interface NewDistribution {
   beneficiaryId: string;
   scheme: string;
   month: string;
-  method: 'face' | 'otp' | 'attestation';
+  method: DistributionMethod;
   verificationId: string | null;
   worker: string;
   awc: string;

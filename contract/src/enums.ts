@@ -1,0 +1,66 @@
+/**
+ * Every enumeration on the wire, once. The service's request validation, its SQL CHECK constraints
+ * (asserted by service/test/contract-checks.test.ts), the SDK and the console all read these lists.
+ * Adding a value here and not in a migration (or the reverse) fails that test.
+ */
+
+export const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl'] as const;
+export type Category = (typeof CATEGORIES)[number];
+/** Registered with a guardian, whose consent and mobile number stand for the child's. */
+export const CHILD_CATEGORIES = ['child_6m_3y', 'child_3_6y'] as const satisfies readonly Category[];
+export const isChild = (c: Category): boolean => (CHILD_CATEGORIES as readonly Category[]).includes(c);
+
+export const ROLES = ['worker', 'supervisor', 'district_admin', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Take-home ration is the only scheme so far; the field exists so another can be added. */
+export const SCHEMES = ['THR'] as const;
+
+export const CONSENT_PURPOSES = ['face_verification'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+export const CONSENT_GIVERS = ['self', 'guardian'] as const;
+export type ConsentGiver = (typeof CONSENT_GIVERS)[number];
+export const CONSENT_METHODS = ['verbal', 'signature', 'thumb_impression'] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+/** What a 1:1 verification ended in. `already_distributed` is a refusal, not a face decision. */
+export const VERIFICATION_OUTCOMES = ['match', 'no_match', 'liveness_failed', 'no_consent', 'not_enrolled', 'template_expired', 'already_distributed'] as const;
+export type VerificationOutcome = (typeof VERIFICATION_OUTCOMES)[number];
+
+/** Why the face step could not deliver a decision. Each one still ends with a ration. */
+export const FACE_FAILURE_REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired'] as const;
+/** Reasons a worker states herself, when no face attempt is possible or fair. */
+export const DECLARED_REASONS = ['poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'] as const;
+export const FALLBACK_REASONS = [...FACE_FAILURE_REASONS, ...DECLARED_REASONS] as const;
+export type FaceFailureReason = (typeof FACE_FAILURE_REASONS)[number];
+export type DeclaredReason = (typeof DECLARED_REASONS)[number];
+export type FallbackReason = (typeof FALLBACK_REASONS)[number];
+
+/** The ways offered to the worker to finish a visit without a face match (words for people). */
+export const FALLBACK_OPTIONS = ['otp', 'supervisor_attestation'] as const;
+export type FallbackOption = (typeof FALLBACK_OPTIONS)[number];
+/** How a fallback case was completed, as stored on the case. */
+export const FALLBACK_CASE_METHODS = ['otp', 'attestation'] as const;
+export type FallbackCaseMethod = (typeof FALLBACK_CASE_METHODS)[number];
+/** How a month's ration was handed over. */
+export const DISTRIBUTION_METHODS = ['face', ...FALLBACK_CASE_METHODS] as const;
+export type DistributionMethod = (typeof DISTRIBUTION_METHODS)[number];
+
+/** Why a supervisor vouches for a beneficiary the face step could not confirm. */
+export const ATTESTATION_REASONS = ['known_to_supervisor', 'identity_document_verified', 'home_visit', 'community_witness'] as const;
+export type AttestationReason = (typeof ATTESTATION_REASONS)[number];
+
+export const REVIEW_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+export const REVIEW_DECISIONS = ['approve', 'reject'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+export const DUPLICATE_FLAG_STATUSES = ['open', 'resolved'] as const;
+export type DuplicateFlagStatus = (typeof DUPLICATE_FLAG_STATUSES)[number];
+
+/** The first link of the audit chain that does not hold, by kind. */
+export const CHAIN_BREAK_REASONS = ['hash_mismatch', 'prev_hash_mismatch', 'sequence_gap', 'head_mismatch'] as const;
+export type ChainBreakReason = (typeof CHAIN_BREAK_REASONS)[number];
+
+export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
+export type DatabaseKind = (typeof DATABASE_KINDS)[number];

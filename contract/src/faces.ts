@@ -1,0 +1,76 @@
+import { type Static, Type } from 'typebox';
+import { ErrorBody, FallbackAdvice, Month, Nullable, OneOf, Scheme, SealedEnvelope, Timestamp, Uuid } from './common.js';
+import { SCHEMES, VERIFICATION_OUTCOMES } from './enums.js';
+
+// The three routes that take a sealed face embedding: enrolment, 1:1 verification, 1:N search.
+
+export const EnrolBody = Type.Object({ envelope: SealedEnvelope }, { additionalProperties: false });
+
+export const Enrolment = Type.Object(
+  {
+    templateId: Uuid,
+    modelId: Type.String(),
+    /** How many earlier templates of the same model this one replaced (0 on a first enrolment). */
+    replaced: Type.Integer({ minimum: 0 }),
+    expiresAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+
+export const VerifyBody = Type.Object(
+  {
+    beneficiaryId: Uuid,
+    scheme: Type.Optional(Scheme),
+    envelope: SealedEnvelope,
+    /** The capturing device: the face retry limit is per beneficiary and device. */
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+const verificationFields = {
+  verificationId: Uuid,
+  outcome: OneOf(VERIFICATION_OUTCOMES),
+  match: Type.Boolean(),
+  /** Absent (null) when no comparison was made, e.g. a capture that did not look live. */
+  score: Nullable(Type.Number()),
+  threshold: Nullable(Type.Number()),
+  scheme: OneOf(SCHEMES),
+  month: Month,
+  /** Set when this verification delivered the month's ration. */
+  distributionId: Nullable(Uuid),
+  fallback: Type.Optional(FallbackAdvice),
+};
+
+export const Verification = Type.Object(verificationFields, { additionalProperties: false });
+
+/**
+ * A 409 from POST /v1/verifications: a refusal (already distributed, no consent, not enrolled,
+ * expired template) carries the recorded verification with it; a replayed envelope or a model
+ * mismatch carries only {code, message}.
+ */
+export const VerificationRefusal = Type.Object(
+  { ...ErrorBody.properties, ...Type.Partial(Type.Object(verificationFields)).properties },
+  { additionalProperties: false },
+);
+
+export const IdentifyBody = Type.Object(
+  { envelope: SealedEnvelope, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 5 })) },
+  { additionalProperties: false },
+);
+
+export const Identification = Type.Object(
+  {
+    threshold: Type.Number(),
+    candidates: Type.Array(Type.Object({ beneficiaryId: Uuid, score: Type.Number(), match: Type.Boolean() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
+export type EnrolBody = Static<typeof EnrolBody>;
+export type Enrolment = Static<typeof Enrolment>;
+export type VerifyBody = Static<typeof VerifyBody>;
+export type Verification = Static<typeof Verification>;
+export type VerificationRefusal = Static<typeof VerificationRefusal>;
+export type IdentifyBody = Static<typeof IdentifyBody>;
+export type Identification = Static<typeof Identification>;

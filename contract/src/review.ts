@@ -1,0 +1,59 @@
+import { type Static, Type } from 'typebox';
+import { Beneficiary } from './beneficiaries.js';
+import { Nullable, OneOf, Timestamp, Uuid } from './common.js';
+import { CATEGORIES, DISTRIBUTION_METHODS, FALLBACK_REASONS, REVIEW_DECISIONS, REVIEW_STATUSES, VERIFICATION_OUTCOMES } from './enums.js';
+import { FallbackCase, fallbackCaseFields } from './fallback.js';
+
+export const ReviewQueueQuery = Type.Object({
+  status: Type.Optional(OneOf(REVIEW_STATUSES)),
+  awc: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  reason: Type.Optional(OneOf(FALLBACK_REASONS)),
+  /** Only cases opened at least this many days ago. */
+  minAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+
+export const ReviewQueueItem = Type.Object(
+  { ...fallbackCaseFields, beneficiaryName: Type.String(), beneficiaryCategory: OneOf(CATEGORIES) },
+  { additionalProperties: false },
+);
+
+export const ReviewQueue = Type.Object({ total: Type.Integer({ minimum: 0 }), items: Type.Array(ReviewQueueItem) }, { additionalProperties: false });
+
+/** Everything the admin needs to decide one case. The admin may see the face score; workers never do. */
+export const ReviewCaseDetail = Type.Object(
+  {
+    case: FallbackCase,
+    beneficiary: Beneficiary,
+    verification: Nullable(
+      Type.Object(
+        { outcome: OneOf(VERIFICATION_OUTCOMES), score: Nullable(Type.Number()), threshold: Nullable(Type.Number()), createdAt: Timestamp },
+        { additionalProperties: false },
+      ),
+    ),
+    otp: Type.Object({ sent: Type.Integer({ minimum: 0 }), verified: Type.Boolean() }, { additionalProperties: false }),
+    distribution: Nullable(
+      Type.Object(
+        { id: Uuid, method: OneOf(DISTRIBUTION_METHODS), createdAt: Timestamp, recoveryFlaggedAt: Nullable(Timestamp) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DecisionBody = Type.Object(
+  {
+    decision: OneOf(REVIEW_DECISIONS),
+    /** Required to reject. */
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export type ReviewQueueQuery = Static<typeof ReviewQueueQuery>;
+export type ReviewQueueItem = Static<typeof ReviewQueueItem>;
+export type ReviewQueue = Static<typeof ReviewQueue>;
+export type ReviewCaseDetail = Static<typeof ReviewCaseDetail>;
+export type DecisionBody = Static<typeof DecisionBody>;
