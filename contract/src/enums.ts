@@ -61,6 +61,13 @@ export type DuplicateFlagStatus = (typeof DUPLICATE_FLAG_STATUSES)[number];
 /** The first link of the audit chain that does not hold, by kind. */
 export const CHAIN_BREAK_REASONS = ['hash_mismatch', 'prev_hash_mismatch', 'sequence_gap', 'head_mismatch'] as const;
 export type ChainBreakReason = (typeof CHAIN_BREAK_REASONS)[number];
+/**
+ * Why /v1/audit/verify is not ok, in the order it checks: a broken link; the chain does not pass
+ * through the auditor's checkpoint (rewritten, or shorter than it: truncated); a stored checkpoint
+ * that is not signed or not on the chain; business rows without their audit entry.
+ */
+export const AUDIT_FAILURE_REASONS = [...CHAIN_BREAK_REASONS, 'checkpoint_mismatch', 'checkpoint_beyond_chain', 'stored_checkpoint_invalid', 'missing_audit_entries'] as const;
+export type AuditFailureReason = (typeof AUDIT_FAILURE_REASONS)[number];
 
 export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];

@@ -18,11 +18,12 @@ export interface Bootstrapped {
 export async function bootstrap(config: Config): Promise<Bootstrapped> {
   const models = loadModelPolicy(config.modelsManifest);
   const signing = await loadOrCreateSigningKey(config.keysDir);
+  const audit = await loadOrCreateSigningKey(config.keysDir, 'audit-checkpoint-key.json', 'audit');
   const box = Keyring.loadOrCreate(config.keysDir, config.keyGraceMs);
   const otpSecret = loadOrCreateSecret(config.keysDir, 'otp-secret.json');
   const db = await connectDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax } : { dataDir: `${config.dataDir}/pglite` });
   return {
-    ctx: { db, keyring: box.keyring, signingKey: signing.key, models, clock: () => new Date(), captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: new DevOutbox(), otpSecret, fallback: DEFAULT_FALLBACK_POLICY },
+    ctx: { db, keyring: box.keyring, signingKey: signing.key, auditKey: audit.key, models, clock: () => new Date(), captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: new DevOutbox(), otpSecret, fallback: DEFAULT_FALLBACK_POLICY },
     created: { ...(signing.created ? { signingKey: signing.path } : {}), ...(box.created ? { boxKeys: box.path } : {}) },
     paths: { signingKey: signing.path, boxKeys: box.path },
   };

@@ -22,6 +22,9 @@ export interface Config {
   keyGraceMs: number;
   /** Default lifetime of tokens minted by the CLI. */
   tokenTtlSeconds: number;
+  /** How often audit entries are chained, and how often the chain's head is signed. */
+  auditSealMs: number;
+  auditCheckpointMs: number;
 }
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -47,5 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     captureSkewMs: int('CAPTURE_SKEW_SECONDS', 60, env) * 1000,
     keyGraceMs: int('KEY_GRACE_HOURS', 72, env) * 3600 * 1000,
     tokenTtlSeconds: int('TOKEN_TTL_SECONDS', 3600, env),
+    auditSealMs: Math.max(50, int('AUDIT_SEAL_MS', 1000, env)),
+    auditCheckpointMs: Math.max(1, int('AUDIT_CHECKPOINT_SECONDS', 300, env)) * 1000,
   };
 }

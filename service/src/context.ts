@@ -21,6 +21,8 @@ export interface ServiceContext {
   db: Database;
   keyring: Keyring;
   signingKey: SigningKey;
+  /** Signs audit checkpoints (Ed25519, in the key directory; the database never holds it). */
+  auditKey: SigningKey;
   models: ModelPolicy;
   clock: () => Date;
   captureWindowMs: number;

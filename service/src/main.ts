@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { bootstrap } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { purgeNonces } from './db/repositories/nonces.js';
+import { startAuditSealer } from './domain/audit-sealer.js';
 import { Keyring } from './keys/keyring.js';
 
 const config = loadConfig();
@@ -21,6 +22,8 @@ const purge = setInterval(() => {
   purgeNonces(ctx.db, new Date(Date.now() - config.captureWindowMs - config.captureSkewMs)).catch((err) => app.log.warn({ errCode: err?.code }, 'nonce purge failed'));
 }, 60_000);
 purge.unref();
+// Writers append audit entries without a lock; this chains them and signs the head (see the module).
+const sealer = startAuditSealer(ctx, app.log, { sealMs: config.auditSealMs, checkpointMs: config.auditCheckpointMs });
 
 // Key rotation (npm run keys:rotate) rewrites the key file; SIGHUP loads it without a restart.
 process.on('SIGHUP', () => {
@@ -39,6 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     closing = true;
     clearInterval(purge);
     await app.close();
+    await sealer.stop();
     await ctx.db.close();
     process.exit(0);
   });

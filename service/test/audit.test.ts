@@ -11,9 +11,20 @@ after(() => h.close());
 
 const verify = async () => (await h.call('GET', '/v1/audit/verify', await h.token(AUDITOR))).body;
 
-test('the audit log refuses updates and deletes', async () => {
+test('the audit log refuses updates, deletes and TRUNCATE, before and after an entry is chained', async () => {
+  // Entries are appended unchained; the sealer (here: the verify route) chains them.
+  const unsealed = (await h.ctx.db.query<{ id: string }>('SELECT id FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT 1')).rows[0]!.id;
+  await assert.rejects(h.ctx.db.query("UPDATE audit_log SET actor = 'x' WHERE id = $1", [unsealed]), /append-only/);
+  // Filling the chain fields by hand is refused too when anything else changes with them.
+  await assert.rejects(h.ctx.db.query("UPDATE audit_log SET actor = 'x', seq = 999, prev_hash = 'a', hash = 'b' WHERE id = $1", [unsealed]), /append-only/);
+  assert.equal((await verify()).ok, true);
   await assert.rejects(h.ctx.db.query("UPDATE audit_log SET actor = 'x' WHERE seq = 1"), /append-only/);
+  await assert.rejects(h.ctx.db.query("UPDATE audit_log SET seq = NULL, prev_hash = NULL, hash = NULL WHERE seq = 1"), /append-only/);
   await assert.rejects(h.ctx.db.query('DELETE FROM audit_log WHERE seq = 1'), /append-only/);
+  await assert.rejects(h.ctx.db.query('TRUNCATE audit_log'), /append-only: TRUNCATE refused/);
+  await assert.rejects(h.ctx.db.query('TRUNCATE audit_checkpoints'), /append-only: TRUNCATE refused/);
+  const { rows } = await h.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM audit_log');
+  assert.ok(Number(rows[0]!.n) >= 9, 'every entry is still there');
   assert.equal((await verify()).ok, true);
 });
 
@@ -52,6 +63,7 @@ test('removing the newest rows leaves every link intact, and the head row still 
     assert.equal(clean.ok, true);
     await h2.ctx.db.exec(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
       DELETE FROM audit_log WHERE seq >= ${clean.headSeq - 1};`);
+    // (The entries removed described a consent and an enrolment: those rows are now uncovered too.)
     const truncated = (await h2.call('GET', '/v1/audit/verify', await h2.token(AUDITOR))).body;
     assert.equal(truncated.ok, false);
     assert.equal(truncated.reason, 'head_mismatch');

@@ -55,8 +55,9 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const clock = () => now ?? new Date();
   const keyring = opts.keyring ?? Keyring.inMemory(config.keyGraceMs);
   const signingKey = await generateSigningKey();
+  const auditKey = await generateSigningKey('audit');
   const outbox = new DevOutbox();
-  const ctx: ServiceContext = { db, keyring, signingKey, models, clock, captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: outbox, otpSecret: randomBytes(32), fallback: DEFAULT_FALLBACK_POLICY };
+  const ctx: ServiceContext = { db, keyring, signingKey, auditKey, models, clock, captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: outbox, otpSecret: randomBytes(32), fallback: DEFAULT_FALLBACK_POLICY };
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -107,9 +108,11 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
 
 async function truncateAll(db: Database): Promise<void> {
   await db.exec(`
-    ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;
-    TRUNCATE audit_log, otp_challenges, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
-    ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only;
+    ALTER TABLE audit_log DISABLE TRIGGER USER;
+    ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;
+    TRUNCATE audit_log, audit_checkpoints, otp_challenges, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
+    ALTER TABLE audit_log ENABLE TRIGGER USER;
+    ALTER TABLE audit_checkpoints ENABLE TRIGGER USER;
     UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
 }
 

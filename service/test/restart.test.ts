@@ -44,7 +44,7 @@ test('first start generates keys (0600) and says where; a restart on the same da
     assert.match(first.output(), /generated keys/);
     assert.match(first.output(), new RegExp(join(dataDir, 'keys').replace(/[/.]/g, '\\$&')));
     assert.match(first.output(), /npm run token/);
-    for (const f of ['jwt-signing-key.json', 'box-keys.json']) assert.equal(statSync(join(dataDir, 'keys', f)).mode & 0o777, 0o600, f);
+    for (const f of ['jwt-signing-key.json', 'box-keys.json', 'audit-checkpoint-key.json']) assert.equal(statSync(join(dataDir, 'keys', f)).mode & 0o777, 0o600, f);
 
     const { key } = await loadOrCreateSigningKey(join(dataDir, 'keys'));
     const token = await mintToken(key, WORKER, 600);
@@ -75,6 +75,10 @@ test('first start generates keys (0600) and says where; a restart on the same da
     const chain = (await api(second.url, 'GET', '/v1/audit/verify', await mintToken(key, AUDITOR, 600))).body;
     assert.equal(chain.ok, true);
     assert.equal(chain.entries, entries + 1);
+    // The first process signed its head as it stopped, with the audit key the second one loaded.
+    assert.equal(chain.storedCheckpoints.count, 1);
+    assert.equal(chain.storedCheckpoints.latestSeq, entries);
+    assert.deepEqual(chain.storedCheckpoints.invalidSeqs, []);
   } finally {
     await second.stop();
   }

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { compactVerify, importJWK } from 'jose';
+import { generateSigningKey } from '../src/auth/signing-key.js';
+import { sealAuditLog } from '../src/db/repositories/audit.js';
+import { signCheckpoint } from '../src/domain/audit-checkpoint.js';
+import { ADMIN, AUDITOR, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
+
+/**
+ * What someone with a database login (triggers can be switched off) can and cannot hide from an
+ * auditor who keeps the service's signed checkpoints. The tests run in order on one database: each
+ * attack starts from what the one before left.
+ */
+let h: Harness;
+let auditor: string;
+let exported: { seq: number; hash: string; jws: string };
+before(async () => {
+  h = await createHarness();
+  auditor = await h.token(AUDITOR);
+  const worker = await h.token(WORKER);
+  for (let i = 0; i < 2; i++) {
+    const { id } = await enrolledBeneficiary(h, syntheticFace(80 + i, h.dim));
+    const v = await h.call('POST', '/v1/verifications', worker, { beneficiaryId: id, envelope: h.seal(syntheticFace(80 + i, h.dim, 0.3, 1), WORKER.sub) });
+    assert.equal(v.body.match, true);
+  }
+  // An audit entry that no business row refers to: only the chain and its checkpoints protect it.
+  const idn = await h.call('POST', '/v1/identifications', await h.token(ADMIN), { envelope: h.seal(syntheticFace(80, h.dim, 0.3, 2), ADMIN.sub) });
+  assert.equal(idn.status, 200);
+});
+after(() => h.close());
+
+const verify = async (checkpoint?: string) => (await h.call('GET', `/v1/audit/verify${checkpoint ? `?checkpoint=${checkpoint}` : ''}`, auditor)).body;
+/** As a DBA would: switch the audit triggers off, run `sql`, switch them on again. */
+const asDba = (sql: string) =>
+  h.ctx.db.exec(`ALTER TABLE audit_log DISABLE TRIGGER USER; ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;
+    ${sql}
+    ALTER TABLE audit_log ENABLE TRIGGER USER; ALTER TABLE audit_checkpoints ENABLE TRIGGER USER;`);
+
+test('an auditor signs a checkpoint of the head and exports it with the key that verifies it anywhere', async () => {
+  const made = await h.call('POST', '/v1/audit/checkpoints', auditor);
+  assert.equal(made.status, 201);
+  const again = await h.call('POST', '/v1/audit/checkpoints', auditor);
+  assert.deepEqual([again.status, again.body.seq], [200, made.body.seq], 'nothing new to sign: the newest is returned');
+
+  const list = await h.call('GET', '/v1/audit/checkpoints', auditor);
+  assert.equal(list.status, 200);
+  assert.equal(list.body.items.length, 1);
+  exported = list.body.items[0];
+  const entries = (await h.call('GET', '/v1/audit?limit=1000', auditor)).body.items;
+  assert.equal(exported.seq, entries.length);
+  assert.equal(exported.hash, entries.at(-1).hash);
+  // Offline, with any JOSE library: the signature holds and the payload is the head.
+  const { payload } = await compactVerify(exported.jws, await importJWK(list.body.publicJwk, 'EdDSA'));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(payload)), { at: list.body.items[0].at, hash: exported.hash, kid: list.body.publicJwk.kid, seq: exported.seq, v: 1 });
+  // Nothing of the key's private half in what is exported.
+  assert.equal(list.body.publicJwk.d, undefined);
+
+  const clean = await verify(exported.jws);
+  assert.equal(clean.ok, true, JSON.stringify(clean));
+  assert.deepEqual(clean.checkpoint, { seq: exported.seq, at: list.body.items[0].at, matches: true });
+  assert.deepEqual(clean.missing, []);
+
+  for (const p of [WORKER, ADMIN]) {
+    const r = await h.call('GET', '/v1/audit/checkpoints', await h.token(p));
+    assert.deepEqual([r.status, r.body.code], [403, 'role_forbidden']);
+  }
+});
+
+test('a checkpoint not signed by the service’s audit key is refused', async () => {
+  const forged = await signCheckpoint(await generateSigningKey('audit'), { seq: exported.seq, hash: exported.hash }, new Date());
+  const [head, , sig] = exported.jws.split('.');
+  const otherPayload = Buffer.from(JSON.stringify({ v: 1, seq: 1, hash: '0'.repeat(64), at: new Date().toISOString(), kid: h.ctx.auditKey.kid })).toString('base64url');
+  for (const jws of [forged.jws, `${head}.${otherPayload}.${sig}`]) {
+    const r = await h.call('GET', `/v1/audit/verify?checkpoint=${jws}`, auditor);
+    assert.deepEqual([r.status, r.body.code], [400, 'checkpoint_invalid']);
+  }
+  const garbage = await h.call('GET', '/v1/audit/verify?checkpoint=not-a-jws', auditor);
+  assert.deepEqual([garbage.status, garbage.body.code], [400, 'invalid_request']);
+});
+
+test('a verification or a ration written without its audit entry is named', async () => {
+  const b = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries ORDER BY created_at LIMIT 1')).rows[0]!.id;
+  const { rows } = await h.ctx.db.query<{ id: string }>(
+    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, quality, liveness)
+     VALUES ($1, 'THR', 'worker-1', 'AWC-001', 'D1', 'm', 'match', 0.9, 0.9) RETURNING id`,
+    [b],
+  );
+  const d = await h.ctx.db.query<{ id: string }>(
+    `INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc)
+     VALUES ($1, 'THR', '2020-01-01', 'face', $2, 'worker-1', 'AWC-001') RETURNING id`,
+    [b, rows[0]!.id],
+  );
+  const report = await verify(exported.jws);
+  assert.equal(report.ok, false);
+  assert.equal(report.reason, 'missing_audit_entries');
+  assert.deepEqual(report.missing, [
+    { record: 'verification', table: 'verifications', count: 1, sample: [rows[0]!.id] },
+    { record: 'ration delivered by face', table: 'distributions', count: 1, sample: [d.rows[0]!.id] },
+  ]);
+  await h.ctx.db.query('DELETE FROM distributions WHERE id = $1', [d.rows[0]!.id]);
+  await h.ctx.db.query('DELETE FROM verifications WHERE id = $1', [rows[0]!.id]);
+  assert.equal((await verify(exported.jws)).ok, true);
+});
+
+test('deleting an entry and re-hashing the rest is caught by the auditor’s checkpoint, even with the stored checkpoints removed', async () => {
+  // Remove the identification, clear every link and the head, and let the sealer build a fresh, self-consistent chain.
+  await asDba(`DELETE FROM audit_log WHERE action = 'identification.searched';
+    UPDATE audit_log SET seq = NULL, prev_hash = NULL, hash = NULL;
+    UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
+  await sealAuditLog(h.ctx.db);
+  const stored = await verify();
+  assert.equal(stored.ok, false, 'the service’s own copy of the checkpoint no longer lies on the chain');
+  assert.equal(stored.reason, 'stored_checkpoint_invalid');
+
+  await asDba('DELETE FROM audit_checkpoints;');
+  const withoutAuditor = await verify();
+  assert.equal(withoutAuditor.ok, true, 'without a checkpoint kept elsewhere, a consistent rewrite cannot be told apart');
+  const report = await verify(exported.jws);
+  assert.equal(report.ok, false);
+  assert.equal(report.reason, 'checkpoint_beyond_chain');
+  assert.equal(report.checkpoint.matches, false);
+});
+
+test('TRUNCATE with the head reset is caught by the checkpoint and by the business rows left without entries', async () => {
+  await asDba(`TRUNCATE audit_log, audit_checkpoints; UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
+  const plain = await verify();
+  assert.equal(plain.ok, false);
+  assert.equal(plain.reason, 'missing_audit_entries');
+  const records = plain.missing.map((m: { record: string }) => m.record);
+  for (const r of ['beneficiary registered', 'consent granted', 'template enrolled', 'verification', 'ration delivered by face']) assert.ok(records.includes(r), r);
+
+  // Refill the log with as many entries as before (forged), so the chain is as long as the checkpoint says.
+  await asDba(`INSERT INTO audit_log (at, actor, role, action, subject_type, subject_id, district, details)
+    SELECT now(), 'dba', 'worker', 'note', 'none', g::text, NULL, '{}' FROM generate_series(1, ${exported.seq + 3}) g;`);
+  const report = await verify(exported.jws);
+  assert.equal(report.ok, false);
+  assert.equal(report.reason, 'checkpoint_mismatch');
+  assert.equal(report.firstBrokenSeq, exported.seq);
+});
