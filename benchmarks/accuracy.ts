@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createFacePipeline, cosineSimilarity, DEFAULT_QUALITY, type FailureReason } from '../sdk/src/vision/index.js';
+import { createFacePipeline, cosineSimilarity, DEFAULT_QUALITY, type FailureReason } from '../sdk/src/node.js';
 import { identityOf, imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { kFoldAccuracy, type ScoredPair } from './lib/folds.js';
 import { auc, eer, errorsAt, rocCurve, tarAtFar, thresholdForFar } from './lib/roc.js';

@@ -27,7 +27,7 @@ import cliProgress from 'cli-progress';
 import nacl from 'tweetnacl';
 import sharp from 'sharp';
 import { newRequestNonce, sealEnvelope } from '../sdk/src/envelope/index.js';
-import { createFacePipeline, type FacePipeline, type StageTimings } from '../sdk/src/vision/index.js';
+import { createFacePipeline, type FacePipeline, type StageTimings } from '../sdk/src/node.js';
 import { imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { runInfo } from './lib/run-info.js';
 import { summarise } from './lib/stats.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
-import { createFacePipeline } from '../../sdk/src/vision/index.js';
+import { createFacePipeline } from '../../sdk/src/node.js';
 import { identityOf, imagePath, loadPairDataset } from '../lib/dataset.js';
 import type { RealFaces } from './synthetic.js';
 

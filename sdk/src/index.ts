@@ -37,8 +37,9 @@ export {
 } from './session.js';
 
 // On-device vision: decode → detect → landmarks → align → quality → liveness → embedding.
+export { createFacePipeline, type NodeFacePipelineOptions } from './node.js';
 export {
-  createFacePipeline,
+  buildFacePipeline,
   cosineSimilarity,
   DEFAULT_QUALITY,
   DEFAULT_LIMITS,
@@ -46,6 +47,7 @@ export {
   ARCFACE_REFERENCE,
   type FacePipeline,
   type FacePipelineOptions,
+  type FacePlatform,
   type ProcessOptions,
   type FaceResult,
   type FaceSuccess,

@@ -56,7 +56,7 @@ interface ChildReport {
 }
 
 async function deviceFlow(): Promise<void> {
-  const { createFacePipeline } = await import('../src/vision/index.js');
+  const { createFacePipeline } = await import('../src/node.js');
   const { WorkerSession, heldBuffersForTesting } = await import('../src/session.js');
   const { ChehraClient } = await import('../src/client.js');
 

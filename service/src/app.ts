@@ -4,6 +4,7 @@ import { authPlugin } from './auth/plugin.js';
 import type { ServiceContext } from './context.js';
 import { ApiError } from './errors.js';
 import { adminConsoleRoutes } from './routes/admin-console.js';
+import { appAssetRoutes } from './routes/app-assets.js';
 import { auditRoutes } from './routes/audit.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { consentRoutes } from './routes/consents.js';
@@ -76,6 +77,7 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   await app.register(reviewRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(adminConsoleRoutes);
+  await app.register(appAssetRoutes);
   await app.register(auditRoutes, { ctx });
   return app;
 }

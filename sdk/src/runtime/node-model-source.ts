@@ -3,15 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { manifestEntry, type ModelManifest } from './model-manifest.js';
+import type { ModelSource } from './model-source.js';
 
 /** Where `npm run models` puts the files: <repo>/models/cache, next to manifest.json. */
 const MODELS_ROOT = fileURLToPath(new URL('../../../models/', import.meta.url));
 
-export interface ModelSource {
-  manifest(): Promise<ModelManifest>;
-  /** The model's bytes, already checked against the manifest's sha256. */
-  load(id: string): Promise<Uint8Array>;
-}
 
 export interface NodeModelSourceOptions {
   /** Folder holding the .onnx files. Default: $CHEHRA_MODELS_DIR, else <repo>/models/cache. */

@@ -1,8 +1,8 @@
-export { createFacePipeline, type FacePipeline, type FacePipelineOptions, type ProcessOptions } from './pipeline.js';
+export { buildFacePipeline, type FacePipeline, type FacePipelineOptions, type FacePlatform, type ProcessOptions } from './pipeline.js';
 export type { FaceResult, FaceSuccess, FaceFailure, FaceLocation, LivenessReport, Stage, StageTimings } from './result.js';
 export type { QualityReport, QualityThresholds } from './quality.js';
 export { DEFAULT_QUALITY } from './quality.js';
-export { DEFAULT_LIMITS, type InputLimits } from './decode.js';
+export { DEFAULT_LIMITS, type InputLimits } from '../decode/limits.js';
 export { MESSAGES, type FailureReason, type WorkerMessage } from './reasons.js';
 export type { ImageInput, RgbaFrame, Box } from './image.js';
 export type { HeadPose } from './pose.js';

@@ -1,9 +1,8 @@
 import type { InferenceBackend, InferenceSession, SessionOptions } from '../runtime/inference.js';
-import { createOnnxNodeBackend } from '../runtime/onnx-node-backend.js';
 import { manifestEntry, PIPELINE_MODEL_IDS, thresholdOf, type PipelineRole } from '../runtime/model-manifest.js';
-import { nodeModelSource, type ModelSource, type NodeModelSourceOptions } from '../runtime/node-model-source.js';
+import type { ModelSource } from '../runtime/model-source.js';
+import { DEFAULT_LIMITS, type Decoder, type InputLimits } from '../decode/limits.js';
 import { alignmentMap, ALIGNED_SIZE } from './align.js';
-import { decodeImage, DEFAULT_LIMITS, type InputLimits } from './decode.js';
 import { competingFaces, detectFaces, pickPrimaryFace, squareFaceBox, type DetectorSettings } from './detect.js';
 import { embedAlignedFace } from './embed.js';
 import { estimateEyes } from './eyes.js';
@@ -18,17 +17,24 @@ import { MESSAGES, type FailureReason } from './reasons.js';
 import type { FaceFailure, FaceLocation, FaceResult, Stage, StageTimings } from './result.js';
 import { warpRgb } from './warp.js';
 
-export interface FacePipelineOptions extends SessionOptions, NodeModelSourceOptions {
+/**
+ * What a platform provides: an inference engine, model bytes and a decoder. Node's comes from
+ * sdk/src/node.ts (onnxruntime-node, files, sharp), the browser's from sdk/src/browser.ts
+ * (onnxruntime-web, fetch + SubtleCrypto, createImageBitmap); the code below is the same.
+ */
+export interface FacePlatform {
+  backend: InferenceBackend;
+  models: ModelSource;
+  decode: Decoder;
+}
+
+export interface FacePipelineOptions extends SessionOptions {
   /**
    * CPU threads the pipeline may use. 1 (default): every model in turn on one thread.
    * 2 or more: the embedder runs beside the quality and liveness models, each lane with
    * floor(threads / 2) intra-op threads.
    */
   threads?: number;
-  /** Inference engine. Default: onnxruntime-node. */
-  backend?: InferenceBackend;
-  /** Where model bytes come from. Default: the verified files next to models/manifest.json. */
-  models?: ModelSource;
   limits?: Partial<InputLimits>;
   quality?: Partial<QualityThresholds>;
   detector?: Partial<DetectorSettings>;
@@ -51,8 +57,10 @@ export interface FacePipelineOptions extends SessionOptions, NodeModelSourceOpti
    * 'when-needed' (default): head pose from the landmarks, and fr_pose (~6 ms) only when that
    * estimate is near a limit — every pose refusal is still fr_pose's (see needsPoseModel).
    * 'always': fr_pose on every capture, as before.
+   * 'on-demand': as 'when-needed', but fr_pose (5.8 MB) is fetched and loaded only the first time
+   * it is needed — the browser's default, so a phone's first load does not carry it.
    */
-  poseModel?: 'when-needed' | 'always';
+  poseModel?: 'when-needed' | 'always' | 'on-demand';
 }
 
 export interface ProcessOptions {
@@ -82,12 +90,11 @@ class Refusal {
   ) {}
 }
 
-type Sessions = Record<PipelineRole, InferenceSession>;
+type Sessions = Record<Exclude<PipelineRole, 'pose'>, InferenceSession>;
 
 /** Loads every model once; the returned pipeline reuses them for every capture. */
-export async function createFacePipeline(options: FacePipelineOptions = {}): Promise<FacePipeline> {
-  const backend = options.backend ?? createOnnxNodeBackend();
-  const models = options.models ?? nodeModelSource(options);
+export async function buildFacePipeline(platform: FacePlatform, options: FacePipelineOptions = {}): Promise<FacePipeline> {
+  const { backend, models, decode } = platform;
   const manifest = await models.manifest();
   const embedderEntry = manifestEntry(manifest, PIPELINE_MODEL_IDS.embedder);
   const embeddingDim = embedderEntry.embeddingDim ?? 0;
@@ -109,14 +116,20 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
   const parallel = threads >= 2;
   const sessionOptions: SessionOptions = { threads: parallel ? Math.floor(threads / 2) : 1, allowSpinning: options.allowSpinning ?? false };
 
-  const roles = Object.keys(PIPELINE_MODEL_IDS) as PipelineRole[];
-  const created = await Promise.all(
-    roles.map(async (role) => {
-      const bytes = await models.load(PIPELINE_MODEL_IDS[role]);
-      return [role, await backend.createSession(bytes, sessionOptions)] as const;
-    }),
-  );
+  const load = async (role: PipelineRole) => backend.createSession(await models.load(PIPELINE_MODEL_IDS[role]), sessionOptions);
+  const roles = (Object.keys(PIPELINE_MODEL_IDS) as PipelineRole[]).filter((r): r is keyof Sessions => r !== 'pose');
+  const onDemandPose = options.poseModel === 'on-demand';
+  let poseSession: Promise<InferenceSession> | undefined = onDemandPose ? undefined : load('pose');
+  const [created] = await Promise.all([Promise.all(roles.map(async (role) => [role, await load(role)] as const)), poseSession]);
   const sessions = Object.fromEntries(created) as Sessions;
+  const poseModel = () => {
+    // A failed fetch is not remembered: the next capture that needs fr_pose tries again.
+    poseSession ??= load('pose').catch((err) => {
+      poseSession = undefined;
+      throw err;
+    });
+    return poseSession;
+  };
   let closed = false;
 
   async function run(input: ImageInput, timings: StageTimings): Promise<FaceResult> {
@@ -141,7 +154,7 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
     };
 
     try {
-      const decoded = await decodeImage(input, limits);
+      const decoded = await decode(input, limits);
       lap('decode');
       if (!decoded.ok) throw new Refusal(decoded.reason, decoded.detail);
       image = decoded.image;
@@ -181,7 +194,7 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
           const pose =
             fromLandmarks && !needsPoseModel(fromLandmarks, qualityThresholds)
               ? { ...fromLandmarks, source: 'landmarks' as const }
-              : await estimatePose(sessions.pose, pyramid!, primary);
+              : await estimatePose(await poseModel(), pyramid!, primary);
           const eyes = await estimateEyes(sessions.eyes, pyramid!, points68);
           return judgeQuality(
             {
@@ -243,7 +256,8 @@ export async function createFacePipeline(options: FacePipelineOptions = {}): Pro
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      const pose = await poseSession?.catch(() => undefined);
+      await Promise.all([...Object.values(sessions), ...(pose ? [pose] : [])].map((s) => s.release()));
     },
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createFacePipeline, cosineSimilarity, type FacePipeline } from '../../src/vision/index.js';
+import { createFacePipeline, cosineSimilarity, type FacePipeline } from '../../src/node.js';
 import { LFW_DEV, requireDatasets } from './fixtures.js';
 
 /**

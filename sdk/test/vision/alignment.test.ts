@@ -6,7 +6,7 @@ import { PIPELINE_MODEL_IDS } from '../../src/runtime/model-manifest.js';
 import type { InferenceSession } from '../../src/runtime/inference.js';
 import { applyAffine, invertAffine } from '../../src/vision/affine.js';
 import { ARCFACE_REFERENCE, umeyamaSimilarity } from '../../src/vision/align.js';
-import { decodeImage } from '../../src/vision/decode.js';
+import { decodeImage } from '../../src/decode/sharp.js';
 import { detectFaces, pickPrimaryFace, squareFaceBox } from '../../src/vision/detect.js';
 import { fivePoints, locateLandmarks } from '../../src/vision/landmarks.js';
 import { Pyramid } from '../../src/vision/pyramid.js';

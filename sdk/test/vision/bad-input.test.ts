@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { createFacePipeline, cosineSimilarity, MESSAGES, type FacePipeline, type FaceResult, type FailureReason } from '../../src/vision/index.js';
+import { createFacePipeline, cosineSimilarity, MESSAGES, type FacePipeline, type FaceResult, type FailureReason } from '../../src/node.js';
 import { FRONTAL, lfwImage, PAD_SAMPLES, pngHeaderOnly, requireDatasets, twoFaces } from './fixtures.js';
 
 let pipeline: FacePipeline;

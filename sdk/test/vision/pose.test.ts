@@ -6,7 +6,7 @@ import { createOnnxNodeBackend } from '../../src/runtime/onnx-node-backend.js';
 import { nodeModelSource } from '../../src/runtime/node-model-source.js';
 import { PIPELINE_MODEL_IDS } from '../../src/runtime/model-manifest.js';
 import type { InferenceSession } from '../../src/runtime/inference.js';
-import { decodeImage } from '../../src/vision/decode.js';
+import { decodeImage } from '../../src/decode/sharp.js';
 import { detectFaces, pickPrimaryFace, squareFaceBox } from '../../src/vision/detect.js';
 import type { Point } from '../../src/vision/image.js';
 import { locateLandmarks } from '../../src/vision/landmarks.js';

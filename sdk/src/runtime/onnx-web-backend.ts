@@ -1,0 +1,74 @@
+import * as ort from 'onnxruntime-web/wasm';
+import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from './inference.js';
+
+export interface OnnxWebOptions {
+  /** Where ort-wasm-simd-threaded.{mjs,wasm} are served (same origin, no CDN). E.g. '/app/ort/'. */
+  wasmBase: string;
+  /**
+   * WASM threads. Default: up to 4 when the page is cross-origin isolated (SharedArrayBuffer
+   * exists only then), else 1.
+   */
+  threads?: number;
+}
+
+class OnnxWebSession implements InferenceSession {
+  constructor(private readonly session: ort.InferenceSession) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+    const results = await this.session.run(ortFeeds);
+    const out: Record<string, TensorData> = {};
+    for (const [name, t] of Object.entries(results)) {
+      if (t.type !== 'float32') throw new Error(`model output ${name} is ${t.type}, expected float32`);
+      out[name] = { data: t.data as Float32Array, dims: t.dims };
+    }
+    return out;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** Threads the WASM backend will use on this page. */
+export function webThreads(requested?: number): number {
+  const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
+  if (!isolated) return 1;
+  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+  return Math.max(1, Math.min(requested ?? 4, cores));
+}
+
+/**
+ * onnxruntime-web, WASM execution provider (SIMD; threads when cross-origin isolated). The
+ * WASM settings are global to ort, so they are set once, by the first backend made on the page.
+ * Per-session `threads` cannot differ on the web: one pool serves every session.
+ */
+export function createOnnxWebBackend(options: OnnxWebOptions): InferenceBackend {
+  const threads = webThreads(options.threads);
+  ort.env.wasm.wasmPaths = options.wasmBase;
+  ort.env.wasm.numThreads = threads;
+  // No proxy worker: the pipeline already awaits every run; a proxy would copy every tensor.
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  return {
+    name: `onnxruntime-web/wasm (${threads} thread${threads > 1 ? 's' : ''})`,
+    async createSession(model: Uint8Array, _options: SessionOptions = {}): Promise<InferenceSession> {
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+        executionMode: 'sequential',
+        enableCpuMemArena: true,
+      });
+      return new OnnxWebSession(session);
+    },
+  };
+}
