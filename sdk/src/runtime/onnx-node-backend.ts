@@ -34,7 +34,16 @@ class OnnxNodeSession implements InferenceSession {
   }
 }
 
-export function createOnnxNodeBackend(): InferenceBackend {
+export interface OnnxNodeOptions {
+  /**
+   * Flush subnormal floats to zero (default true). Off only to measure what WebAssembly, which
+   * has no such mode, would compute (benchmarks/subnormals.ts).
+   */
+  denormalAsZero?: boolean;
+}
+
+export function createOnnxNodeBackend(backendOptions: OnnxNodeOptions = {}): InferenceBackend {
+  const denormalAsZero = backendOptions.denormalAsZero ?? true;
   return {
     name: 'onnxruntime-node',
     async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
@@ -51,7 +60,7 @@ export function createOnnxNodeBackend(): InferenceBackend {
             intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' },
             // Denormal floats in late layers slow some CPUs by orders of magnitude; flushing
             // them to zero does not move the outputs measurably.
-            set_denormal_as_zero: '1',
+            set_denormal_as_zero: denormalAsZero ? '1' : '0',
           },
         },
       });

@@ -5,8 +5,10 @@ export interface OnnxWebOptions {
   /** Where ort-wasm-simd-threaded.{mjs,wasm} are served (same origin, no CDN). E.g. '/app/ort/'. */
   wasmBase: string;
   /**
-   * WASM threads. Default: up to 4 when the page is cross-origin isolated (SharedArrayBuffer
-   * exists only then), else 1.
+   * WASM threads. Default when the page is cross-origin isolated (SharedArrayBuffer exists only
+   * then): one core fewer than the device has, at most 4 — the page's own thread needs a core for
+   * the camera and the UI. Measured on a 2-core machine under load: 2 threads took 622 ms per
+   * image, 1 thread 315 ms (benchmarks/results/browser.json). Not isolated: 1.
    */
   threads?: number;
 }
@@ -44,7 +46,7 @@ export function webThreads(requested?: number): number {
   const isolated = typeof crossOriginIsolated === 'boolean' && crossOriginIsolated;
   if (!isolated) return 1;
   const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
-  return Math.max(1, Math.min(requested ?? 4, cores));
+  return Math.max(1, Math.min(requested ?? Math.min(4, cores - 1), cores));
 }
 
 /**
