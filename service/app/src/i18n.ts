@@ -222,6 +222,11 @@ const bn: Dict = {
   matched: 'মুখ মিলেছে। {month}-এর রেশন দেওয়া হয়েছে।',
   noMatch: 'মুখ মেলেনি।',
   offlineShort: 'নেটওয়ার্ক নেই।',
+  error: 'কিছু ভুল হয়েছে। আবার চেষ্টা করুন।',
+  delivered: '{month}-এর রেশন দেওয়া হয়েছে।',
+  done: 'হয়ে গেছে',
+  back: 'ফিরে যান',
+  next: 'পরবর্তী',
 };
 
 const DICTS: Record<string, Dict> = { en, hi, bn };
