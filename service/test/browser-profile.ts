@@ -34,7 +34,7 @@ export function changedFiles(before: Snapshot, after: Snapshot): string[] {
 }
 
 /** Where an origin's own storage lives in a Chromium profile. */
-export const ORIGIN_STORAGE = /(^|\/)(IndexedDB|Local Storage|Session Storage|Service Worker|CacheStorage|File System|Storage\/ext|shared_proto_db|databases|blob_storage|WebStorage)(\/|$)/;
+export const ORIGIN_STORAGE = /(^|\/)(IndexedDB|Local Storage|Session Storage|Service Worker|CacheStorage|File System|Storage\/ext|databases|blob_storage|WebStorage)(\/|$)/;
 
 /** Files among `paths` (relative to `dir`) whose bytes contain any of `secrets` (UTF-8 or UTF-16LE). */
 export function filesHolding(dir: string, paths: string[], secrets: string[]): Array<{ path: string; secret: string }> {

@@ -15,6 +15,7 @@ export async function framePixels(photo: Uint8Array): Promise<Buffer> {
   const face = await sharp(photo).resize(side, side, { fit: 'cover' }).removeAlpha().toBuffer();
   return sharp({ create: { width: FRAME.width, height: FRAME.height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
     .composite([{ input: face, left: Math.round((FRAME.width - side) / 2), top: Math.round((FRAME.height - side) / 2) }])
+    .removeAlpha()
     .raw()
     .toBuffer();
 }
