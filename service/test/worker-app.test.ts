@@ -65,6 +65,18 @@ async function pickFaces(): Promise<{ a: Uint8Array[]; b: FaceSuccess }> {
   return { a, b };
 }
 
+/** On a timeout, the screen and the live prompt say what the app was doing. */
+async function explained<T>(wait: Promise<T>, name: string): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    await shot(`failed-${name}`).catch(() => undefined);
+    const prompt = await page.locator('[data-role="prompt"]').innerText().catch(() => '');
+    const alert = await page.locator('.alert').innerText().catch(() => '');
+    throw new Error(`${(err as Error).message}\nscreen: prompt "${prompt}", alert "${alert}"`);
+  }
+}
+
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 const screen = (name: string) => page.waitForSelector(`main[data-screen="${name}"]`);
 const outcome = () => page.locator('[data-role="outcome"]').innerText();
@@ -175,7 +187,7 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
   await page.getByRole('button', { name: 'Give ration — check face' }).click();
   await screen('capture');
   await context.setOffline(true);
-  await page.getByText(/No network\. Your photo is kept for \d+ s/).waitFor({ timeout: 120_000 });
+  await explained(page.getByText(/No network\. Your photo is kept for \d+ s/).waitFor({ timeout: 180_000 }), 'offline');
   assert.equal(await page.getByRole('button', { name: 'Give ration without face' }).isVisible(), true);
   await shot('08-offline-waiting');
   await context.setOffline(false);
@@ -255,6 +267,7 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
 });
 
 test('the app wipes itself when the service signs her out (401) and after the idle time', { timeout: 300_000 }, async () => {
+  await context.setOffline(false);
   await page.goto(`${base}/app/?idle=6`);
   const signIn = async () => {
     await page.locator('input[name=mobile]').fill(MOBILE);
