@@ -3,7 +3,7 @@ import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
-import { findDistribution, insertVerification, recordDistribution, type VerificationOutcome } from '../db/repositories/verifications.js';
+import { countFailedFaceAttempts, findDistribution, insertVerification, recordDistribution, setVerificationOutcome, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { openFallbackCase } from '../db/repositories/fallback-cases.js';
 import { conflict } from '../errors.js';
@@ -102,7 +102,7 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
   const distributionId = await recordDistribution(tx, { beneficiaryId: input.beneficiary.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
   if (distributionId) return { verificationId, month, distributionId, ...decision };
   // Lost the race to a concurrent verification of the same beneficiary: that one delivered the ration.
-  await tx.query("UPDATE verifications SET outcome = 'already_distributed' WHERE id = $1", [verificationId]);
+  await setVerificationOutcome(tx, verificationId, 'already_distributed');
   return { verificationId, month, distributionId: null, ...decision, outcome: 'already_distributed', refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
 }
 
@@ -114,13 +114,8 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
 async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
   let attemptsLeft: number | undefined;
   if (RETRYABLE.has(reason)) {
-    const { rows } = await tx.query<{ n: string }>(
-      `SELECT count(*) AS n FROM verifications
-       WHERE beneficiary_id = $1 AND worker = $2 AND device_id IS NOT DISTINCT FROM $3 AND created_at >= $4
-         AND outcome IN ('no_match', 'liveness_failed')`,
-      [input.beneficiary.id, input.worker, input.deviceId, startOfIndianDay(input.now)],
-    );
-    attemptsLeft = Math.max(0, input.maxFaceAttempts - Number(rows[0]!.n));
+    const failed = await countFailedFaceAttempts(tx, { beneficiaryId: input.beneficiary.id, worker: input.worker, deviceId: input.deviceId, since: startOfIndianDay(input.now) });
+    attemptsLeft = Math.max(0, input.maxFaceAttempts - failed);
     if (attemptsLeft > 0) return fallbackFor(reason, { attemptsLeft });
   }
   const b = input.beneficiary;

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DecisionBody, type DistributionMethod, type VerificationOutcome, FallbackCase as FallbackCaseSchema, ReviewCaseDetail, ReviewQueue, ReviewQueueQuery } from '@chehra/contract';
+import { DecisionBody, FallbackCase as FallbackCaseSchema, ReviewCaseDetail, ReviewQueue, ReviewQueueQuery } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import { assertInScope } from '../auth/scope.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary } from '../db/repositories/beneficiaries.js';
 import { getFallbackCase, listQueue, reviewFallbackCase } from '../db/repositories/fallback-cases.js';
+import { otpTally } from '../db/repositories/otp-challenges.js';
+import { flagDistributionForRecovery, getDistribution, getVerificationSummary } from '../db/repositories/verifications.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { beneficiaryView } from './beneficiary-access.js';
 import { fallbackCaseView } from './fallback-view.js';
@@ -30,18 +32,14 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     if (!c) throw notFound('fallback_case_not_found', 'no fallback case with this id');
     assertInScope(p, c, 'this case');
     const b = (await getBeneficiary(ctx.db, c.beneficiaryId))!;
-    const verification = c.verificationId
-      ? (await ctx.db.query<{ outcome: VerificationOutcome; score: number | null; threshold: number | null; createdAt: Date }>('SELECT outcome, score, threshold, created_at AS "createdAt" FROM verifications WHERE id = $1', [c.verificationId])).rows[0]
-      : undefined;
-    const otp = (await ctx.db.query<{ sent: string; verified: string }>('SELECT count(*) AS sent, count(consumed_at) AS verified FROM otp_challenges WHERE case_id = $1', [c.id])).rows[0]!;
-    const distribution = c.distributionId
-      ? (await ctx.db.query<{ id: string; method: DistributionMethod; createdAt: Date; recoveryFlaggedAt: Date | null }>('SELECT id, method, created_at AS "createdAt", recovery_flagged_at AS "recoveryFlaggedAt" FROM distributions WHERE id = $1', [c.distributionId])).rows[0]
-      : undefined;
+    const verification = c.verificationId ? await getVerificationSummary(ctx.db, c.verificationId) : undefined;
+    const otp = await otpTally(ctx.db, c.id);
+    const distribution = c.distributionId ? await getDistribution(ctx.db, c.distributionId) : undefined;
     return {
       case: fallbackCaseView(c),
       beneficiary: beneficiaryView(b),
       verification: verification ? { ...verification, createdAt: verification.createdAt.toISOString() } : null,
-      otp: { sent: Number(otp.sent), verified: Number(otp.verified) > 0 },
+      otp,
       distribution: distribution ? { ...distribution, createdAt: distribution.createdAt.toISOString(), recoveryFlaggedAt: distribution.recoveryFlaggedAt?.toISOString() ?? null } : null,
     };
   });
@@ -60,7 +58,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       const r = (await reviewFallbackCase(tx, c.id, { status: decision === 'approve' ? 'approved' : 'rejected', by: p.sub, note }))!;
       // Rejection marks the ration for recovery; the distribution itself stays on record.
       if (decision === 'reject' && c.distributionId) {
-        await tx.query('UPDATE distributions SET recovery_flagged_at = $2, recovery_case_id = $3 WHERE id = $1', [c.distributionId, now, c.id]);
+        await flagDistributionForRecovery(tx, c.distributionId, now, c.id);
       }
       await appendAudit(tx, { actor: p.sub, role: p.role, action: `fallback.${r.reviewStatus}`, subjectType: 'fallback_case', subjectId: c.id, district: c.district, details: { distributionId: c.distributionId, recoveryFlagged: decision === 'reject' && Boolean(c.distributionId) } }, now);
       return r;

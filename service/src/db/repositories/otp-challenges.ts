@@ -25,6 +25,12 @@ export async function insertChallenge(tx: Queryable, c: { caseId: string; expire
   return updated.rows[0]!;
 }
 
+/** OTPs sent for a case, and whether one was entered correctly (for the reviewer). */
+export async function otpTally(db: Queryable, caseId: string): Promise<{ sent: number; verified: boolean }> {
+  const { rows } = await db.query<{ sent: string; verified: string }>('SELECT count(*) AS sent, count(consumed_at) AS verified FROM otp_challenges WHERE case_id = $1', [caseId]);
+  return { sent: Number(rows[0]!.sent), verified: Number(rows[0]!.verified) > 0 };
+}
+
 export async function countChallenges(db: Queryable, caseId: string): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM otp_challenges WHERE case_id = $1', [caseId]);
   return Number(rows[0]!.n);

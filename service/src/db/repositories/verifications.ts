@@ -1,6 +1,5 @@
-import type { Queryable } from '../types.js';
-
 import type { DistributionMethod, VerificationOutcome } from '@chehra/contract';
+import type { Queryable } from '../types.js';
 
 export type { VerificationOutcome };
 
@@ -26,6 +25,35 @@ export async function insertVerification(tx: Queryable, v: NewVerification): Pro
     [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId],
   );
   return rows[0]!.id;
+}
+
+/** A verification lost the race for the month's ration to a concurrent one: it is recorded as such. */
+export async function setVerificationOutcome(tx: Queryable, id: string, outcome: VerificationOutcome): Promise<void> {
+  await tx.query('UPDATE verifications SET outcome = $2 WHERE id = $1', [id, outcome]);
+}
+
+/**
+ * Failed face attempts (no match, not live) for this beneficiary by this worker on this device
+ * since `since` (the start of the visit's day): the retry limit counts per device, and a device
+ * that names none counts with the other unnamed ones (IS NOT DISTINCT FROM).
+ */
+export async function countFailedFaceAttempts(db: Queryable, a: { beneficiaryId: string; worker: string; deviceId: string | null; since: Date }): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM verifications
+     WHERE beneficiary_id = $1 AND worker = $2 AND device_id IS NOT DISTINCT FROM $3 AND created_at >= $4
+       AND outcome IN ('no_match', 'liveness_failed')`,
+    [a.beneficiaryId, a.worker, a.deviceId, a.since],
+  );
+  return Number(rows[0]!.n);
+}
+
+/** What a reviewer sees of a verification: the decision and its numbers, no embedding. */
+export async function getVerificationSummary(db: Queryable, id: string): Promise<{ outcome: VerificationOutcome; score: number | null; threshold: number | null; createdAt: Date } | undefined> {
+  const { rows } = await db.query<{ outcome: VerificationOutcome; score: number | null; threshold: number | null; createdAt: Date }>(
+    'SELECT outcome, score, threshold, created_at AS "createdAt" FROM verifications WHERE id = $1',
+    [id],
+  );
+  return rows[0];
 }
 
 export interface NewDistribution {
@@ -55,4 +83,24 @@ export async function findDistribution(db: Queryable, beneficiaryId: string, sch
     [beneficiaryId, scheme, month],
   );
   return rows[0];
+}
+
+export interface Distribution {
+  id: string;
+  method: DistributionMethod;
+  createdAt: Date;
+  recoveryFlaggedAt: Date | null;
+}
+
+export async function getDistribution(db: Queryable, id: string): Promise<Distribution | undefined> {
+  const { rows } = await db.query<Distribution>(
+    'SELECT id, method, created_at AS "createdAt", recovery_flagged_at AS "recoveryFlaggedAt" FROM distributions WHERE id = $1',
+    [id],
+  );
+  return rows[0];
+}
+
+/** A rejected fallback marks its ration for recovery; the distribution itself stays on record. */
+export async function flagDistributionForRecovery(tx: Queryable, id: string, at: Date, caseId: string): Promise<void> {
+  await tx.query('UPDATE distributions SET recovery_flagged_at = $2, recovery_case_id = $3 WHERE id = $1', [id, at, caseId]);
 }
