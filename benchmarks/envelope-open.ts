@@ -23,6 +23,7 @@ import { Keyring } from '../service/src/keys/keyring.js';
 import { openSealedEnvelope } from '../service/src/keys/open-envelope.js';
 import { machineInfo } from './lib/machine.js';
 import { median, percentile, round } from './lib/stats.js';
+import { mulberry32 } from '../testkit/prng.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,10 +47,7 @@ const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 const keyring = Keyring.inMemory(3600_000);
 const { kid, publicKey, secretKey } = keyring.current;
 const now = Date.now();
-const rand = (() => {
-  let a = 12345;
-  return () => ((a = (Math.imul(a ^ (a >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0) >>> 0) / 2 ** 32;
-})();
+const rand = mulberry32(12345);
 const expected: Uint8Array[] = [];
 const raw: unknown[] = [];
 const parsed: ParsedEnvelope[] = [];

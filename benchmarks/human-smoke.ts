@@ -16,6 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHumanPipeline } from './lib/human-pipeline.ts';
+import { percentile } from './lib/stats.ts';
 
 const DATASET = '/work/shared/datasets/lfw-dev';
 const IMAGES = path.join(DATASET, 'images');
@@ -56,14 +57,6 @@ function spread<T>(items: T[], n: number): T[] {
     if (item !== undefined) out.push(item);
   }
   return out;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
 function cosine(x: Float32Array, y: Float32Array): number {
@@ -126,7 +119,7 @@ async function main(): Promise<void> {
     times.sort((a, b) => a - b);
     console.log(
       `threads=${threads}: ${pipeline.name} ${pipeline.version} on ${pipeline.backend}: ` +
-        `median ${fmt(quantile(times, 0.5))} ms/image, mean ${fmt(mean(times))}, p90 ${fmt(quantile(times, 0.9))}, ` +
+        `median ${fmt(percentile(times, 50))} ms/image, mean ${fmt(mean(times))}, p90 ${fmt(percentile(times, 90))}, ` +
         `min ${fmt(times[0]!)}, max ${fmt(times[times.length - 1]!)} (n=${times.length})`,
     );
     embeddings ??= embs;

@@ -11,6 +11,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib/stats.js';
 import { barPlotSvg, xyPlotSvg, type XySeries } from './lib/svg-plot.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -24,10 +25,7 @@ const n = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? 
 const pct = (x: unknown, d = 1) => (typeof x === 'number' && Number.isFinite(x) ? `${+(x * 100).toFixed(d)} %` : '—');
 const range = (s: Json, d = 1) => (s && typeof s.median === 'number' ? `${n(s.median, d)} [${n(s.min, d)}–${n(s.max, d)}]` : '—');
 const table = (head: string[], rows: (string | number)[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const med = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.ceil(s.length / 2) - 1]! : Number.NaN;
-};
+const med = (xs: number[]) => median(xs.filter(Number.isFinite));
 const spreadOf = (xs: number[]) => ({ median: med(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 /** Provenance, whichever of the two metadata shapes the benchmark uses (lib/machine.ts or lib/run-info.ts). */

@@ -35,7 +35,8 @@ import { percentile } from './lib/stats.js';
 import { openBenchDb, vectorText, type BenchDb } from './scale/db.js';
 import { recallLatencySvg, type Series } from './scale/plot.js';
 import { embedRealFaces } from './scale/real.js';
-import { calibrate, describe, dot, mulberry32, realDistributions } from './scale/synthetic.js';
+import { mulberry32 } from '../testkit/prng.js';
+import { calibrate, describe, dot, realDistributions } from './scale/synthetic.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const DIM = 512;

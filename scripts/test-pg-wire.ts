@@ -17,7 +17,7 @@ const files = readdirSync(testDir)
   .filter((f) => {
     const src = readFileSync(testDir + f, 'utf8');
     // Only suites whose database comes from the harness; browser and whole-process suites bring their own.
-    return src.includes('createHarness(') && !src.includes('playwright') && !src.includes('startServerProcess');
+    return src.includes('createHarness(') && !src.includes('playwright') && !src.includes('testkit/service-process');
   })
   .map((f) => `service/test/${f}`);
 

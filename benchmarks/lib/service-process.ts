@@ -1,17 +1,14 @@
 /**
- * The service as its own process, for benchmarks: start it (node --import tsx service/src/main.ts,
- * exactly what `npm start` runs) on embedded PGlite in a DATA_DIR or on DATABASE_URL, wait for
- * /healthz, stop it, read its CPU time; a PGlite served over the PostgreSQL wire protocol
- * (scripts/pglite-server.ts) as a stand-in server; and the client side a benchmark needs: tokens
- * minted with the service's signing key, envelopes sealed to the key GET /v1/keys publishes.
+ * The service as its own process, for benchmarks: started and stopped by testkit/service-process.ts
+ * (shared with the tests), its CPU time read here; and the client side a benchmark needs: tokens
+ * minted with the service's signing key, envelopes sealed to the key GET /v1/keys publishes,
+ * beneficiaries seeded straight into the database.
  *
  * Shared by benchmarks/service.ts (closed-loop autocannon) and benchmarks/load.ts (open-loop).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fromBase64, newRequestNonce, sealEnvelope, type RecipientKey } from '@chehra/sdk/envelope';
 import type { Principal } from '../../service/src/auth/principal.js';
 import { loadOrCreateSigningKey } from '../../service/src/auth/signing-key.js';
@@ -23,121 +20,17 @@ import { replaceTemplate } from '../../service/src/db/repositories/templates.js'
 import type { Database } from '../../service/src/db/types.js';
 import { CATEGORIES, isChild, templateExpiry } from '../../service/src/domain/categories.js';
 import { loadModelPolicy } from '../../service/src/domain/models.js';
+import { REPO, startService, stopChild as stopChildProcess, type ServiceProcess } from '../../testkit/service-process.js';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+// Starting and stopping the service is shared with the tests (testkit/service-process.ts).
+export { REPO, startService, type ServiceProcess };
 
 export const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 export const msSince = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** A port nobody listens on right now (the kernel's pick). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export interface ChildServer {
-  child: ChildProcess;
-  logPath: string;
-}
-
-export interface ServiceProcess extends ChildServer {
-  base: string;
-  port: number;
-}
-
-/** Every child this process started; killed if the benchmark exits without stopping them. */
-const children = new Set<ChildProcess>();
-let reaperInstalled = false;
-function track(child: ChildProcess): void {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  if (reaperInstalled) return;
-  reaperInstalled = true;
-  process.once('exit', () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  });
-  process.once('SIGINT', () => process.exit(130));
-  process.once('SIGTERM', () => process.exit(143));
-}
-
-function spawnLogged(args: string[], env: NodeJS.ProcessEnv, logPath: string): ChildProcess {
-  const fd = openSync(logPath, 'a');
-  // node --import tsx directly (not the tsx CLI, which would fork once more): one pid, ours to stop.
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  track(child);
-  return child;
-}
-
-async function waitUntil(child: ChildProcess, logPath: string, what: string, ready: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  let exited: number | null = null;
-  child.once('exit', (code) => (exited = code ?? -1));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited !== null) throw new Error(`${what} exited (${exited}) before it was ready; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
-    if (await ready()) return;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL'); // never leave one behind: the caller has no handle on it yet
-      throw new Error(`${what} was not ready within ${timeoutMs / 1000} s; see ${logPath}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-export interface StartServiceOptions {
-  /** DATA_DIR: keys, and the PGlite data when no databaseUrl is given. */
-  dataDir: string;
-  /** A PostgreSQL server (or pglite-socket); unset: embedded PGlite in dataDir. */
-  databaseUrl?: string;
-  logLevel?: string;
-  /** Extra environment for the service. */
-  env?: Record<string, string>;
-}
-
-/** Starts service/src/main.ts on 127.0.0.1 and a free port; resolves once /healthz answers. */
-export async function startService(o: StartServiceOptions): Promise<ServiceProcess> {
-  const logPath = join(o.dataDir, 'server.log');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawnLogged(
-    [join(REPO, 'service/src/main.ts')],
-    { ...process.env, DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: o.logLevel ?? 'info', DATABASE_URL: o.databaseUrl ?? '', ...o.env },
-    logPath,
-  );
-  await waitUntil(child, logPath, 'the service', () => fetch(`${base}/healthz`).then((r) => r.ok, () => false));
-  return { child, base, port, logPath };
-}
-
 /** SIGTERM (the service closes its database cleanly), SIGKILL after 15 s. */
-export async function stopChild(s: ChildServer | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
-  const gone = new Promise((r) => s.child.once('exit', r));
-  s.child.kill('SIGTERM');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
-  await gone;
-  clearTimeout(timer);
-}
-
-export interface PgliteSocketServer extends ChildServer {
-  url: string;
-}
-
-/**
- * scripts/pglite-server.ts as its own process: an in-memory PGlite + pgvector behind the
- * PostgreSQL wire protocol. Not a PostgreSQL server: one WASM backend serves every connection.
- */
-export async function startPgliteSocket(logDir: string): Promise<PgliteSocketServer> {
-  const port = await freePort();
-  const logPath = join(logDir, 'pglite-server.log');
-  const child = spawnLogged([join(REPO, 'scripts/pglite-server.ts'), String(port)], { ...process.env }, logPath);
-  await waitUntil(child, logPath, 'scripts/pglite-server.ts', async () => readFileSync(logPath, 'utf8').includes('pglite listening'), 60_000);
-  return { child, logPath, url: `postgres://postgres@127.0.0.1:${port}/postgres` };
+export async function stopChild(s: { child: ChildProcess } | undefined): Promise<void> {
+  if (s) await stopChildProcess(s.child);
 }
 
 const CLK_TCK = (() => {

@@ -3,6 +3,7 @@ import type { Principal } from '../../service/src/auth/principal.js';
 import { OpRecorder, openLoop } from '../lib/open-loop.js';
 import { beneficiaryBody, consentBody, log, processCpuMs } from '../lib/service-process.js';
 import { round } from '../lib/stats.js';
+import { mulberry32 } from '../../testkit/prng.js';
 import { code, failCode, stats, takeProbes, tokenOf, type Ctx } from './ctx.js';
 import { ADMINS, face, OUTSIDER, S, SUPERVISORS, WORKERS, workerOf } from './settings.js';
 
@@ -23,15 +24,6 @@ const MIX = [
 type Kind = (typeof MIX)[number]['kind'];
 /** Visits of the mixed day that use up a seeded beneficiary (genuine, impostor, declared). */
 export const MIXED_NEEDS_SEEDED = MIX.filter((m) => ['genuine', 'impostor', 'declared'].includes(m.kind)).reduce((a, m) => a + m.weight, 0);
-
-function mulberry32(a: number): () => number {
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function mixedDay(c: Ctx, rate: number, seconds: number) {
   const visits = Math.max(1, Math.round(rate * seconds));

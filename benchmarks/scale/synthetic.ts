@@ -21,17 +21,8 @@
  * (mean, std, percentiles), so the reader can judge the match.
  */
 
-export type Rng = () => number;
-
-export function mulberry32(seed: number): Rng {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32, type Rng } from '../../testkit/prng.js';
+import { percentileOfSorted } from '../lib/stats.js';
 
 /** A seed from several integers (identity index, capture number…). */
 export const seedOf = (...xs: number[]) => xs.reduce((h, x) => Math.imul(h ^ (x | 0), 0x9e3779b1) ^ (h >>> 15), 0x12345678) | 0;
@@ -75,7 +66,7 @@ export function describe(values: readonly number[]): Distribution {
   const n = s.length;
   const mean = s.reduce((a, b) => a + b, 0) / n;
   const std = Math.sqrt(s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
-  const q = (p: number) => +s[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!.toFixed(4);
+  const q = (p: number) => +percentileOfSorted(s, p).toFixed(4);
   return {
     n,
     mean: +mean.toFixed(4),

@@ -12,6 +12,7 @@ import { connectDatabase } from '../src/db/connect.js';
 import type { Database } from '../src/db/types.js';
 import { loadModelPolicy } from '../src/domain/models.js';
 import { Keyring } from '../src/keys/keyring.js';
+import { gaussian, mulberry32 } from '../../testkit/prng.js';
 
 /**
  * A real service on a real database for tests and benchmarks: in-memory PGlite by default,
@@ -124,20 +125,6 @@ export function syntheticFace(seed: number, dim: number, noise = 0, noiseSeed = 
   for (let i = 0; i < dim; i++) v[i] = gaussian(rand) + noise * gaussian(jitter);
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
-}
-
-function mulberry32(a: number): () => number {
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
 }
 
 export const WORKER: Principal = { sub: 'worker-1', role: 'worker', awc: 'AWC-001', district: 'D1', state: 'S1' };

@@ -9,7 +9,7 @@ import { mintToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { loadModelPolicy } from '../src/domain/models.js';
 import { AUDITOR, CONSENT, syntheticFace, WORKER } from './harness.js';
-import { startServerProcess } from './server-process.js';
+import { startService } from '../../testkit/service-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'chehra-restart-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -35,8 +35,7 @@ async function probe(url: string, seed: number, n: number) {
 }
 
 test('first start generates keys (0600) and says where; a restart on the same data directory keeps everything', async () => {
-  const env = { DATA_DIR: dataDir };
-  const first = await startServerProcess(env);
+  const first = await startService({ dataDir });
   let beneficiaryId: string;
   let kid: string;
   let entries: number;
@@ -48,31 +47,31 @@ test('first start generates keys (0600) and says where; a restart on the same da
 
     const { key } = await loadOrCreateSigningKey(join(dataDir, 'keys'));
     const token = await mintToken(key, WORKER, 600);
-    const reg = await api(first.url, 'POST', '/v1/beneficiaries', token, { category: 'pregnant', name: 'Kamla' });
+    const reg = await api(first.base, 'POST', '/v1/beneficiaries', token, { category: 'pregnant', name: 'Kamla' });
     beneficiaryId = reg.body.id;
-    assert.equal((await api(first.url, 'POST', `/v1/beneficiaries/${beneficiaryId}/consents`, token, CONSENT)).status, 201);
-    assert.equal((await api(first.url, 'POST', `/v1/beneficiaries/${beneficiaryId}/templates`, token, { envelope: await probe(first.url, 81, 0) })).status, 201);
-    const v = await api(first.url, 'POST', '/v1/verifications', token, { beneficiaryId, envelope: await probe(first.url, 81, 1) });
+    assert.equal((await api(first.base, 'POST', `/v1/beneficiaries/${beneficiaryId}/consents`, token, CONSENT)).status, 201);
+    assert.equal((await api(first.base, 'POST', `/v1/beneficiaries/${beneficiaryId}/templates`, token, { envelope: await probe(first.base, 81, 0) })).status, 201);
+    const v = await api(first.base, 'POST', '/v1/verifications', token, { beneficiaryId, envelope: await probe(first.base, 81, 1) });
     assert.equal(v.body.match, true);
-    kid = (await api(first.url, 'GET', '/v1/keys')).body.current;
-    entries = (await api(first.url, 'GET', '/v1/audit/verify', await mintToken(key, AUDITOR, 600))).body.entries;
+    kid = (await api(first.base, 'GET', '/v1/keys')).body.current;
+    entries = (await api(first.base, 'GET', '/v1/audit/verify', await mintToken(key, AUDITOR, 600))).body.entries;
   } finally {
     assert.equal(await first.stop(), 0, 'stops cleanly on SIGTERM');
   }
 
-  const second = await startServerProcess(env);
+  const second = await startService({ dataDir });
   try {
     assert.doesNotMatch(second.output(), /generated keys/);
     const { key } = await loadOrCreateSigningKey(join(dataDir, 'keys'));
     const token = await mintToken(key, WORKER, 600);
-    assert.equal((await api(second.url, 'GET', '/v1/keys')).body.current, kid, 'same envelope key');
-    const b = await api(second.url, 'GET', `/v1/beneficiaries/${beneficiaryId}`, token);
+    assert.equal((await api(second.base, 'GET', '/v1/keys')).body.current, kid, 'same envelope key');
+    const b = await api(second.base, 'GET', `/v1/beneficiaries/${beneficiaryId}`, token);
     assert.equal(b.status, 200);
     assert.equal(b.body.consentActive, true);
     assert.equal(b.body.templates.length, 1);
-    const again = await api(second.url, 'POST', '/v1/verifications', token, { beneficiaryId, envelope: await probe(second.url, 81, 2) });
+    const again = await api(second.base, 'POST', '/v1/verifications', token, { beneficiaryId, envelope: await probe(second.base, 81, 2) });
     assert.equal(again.body.code, 'already_distributed', "the month's distribution survived the restart");
-    const chain = (await api(second.url, 'GET', '/v1/audit/verify', await mintToken(key, AUDITOR, 600))).body;
+    const chain = (await api(second.base, 'GET', '/v1/audit/verify', await mintToken(key, AUDITOR, 600))).body;
     assert.equal(chain.ok, true);
     assert.equal(chain.entries, entries + 1);
     // The first process signed its head as it stopped, with the audit key the second one loaded.
