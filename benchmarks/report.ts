@@ -200,24 +200,27 @@ function loadSection(r: Json): string {
 }
 
 /** benchmarks/scale.ts: results[] per gallery size, indexes[] per HNSW setting, search[] per ef_search. */
-function scaleSection(r: Json): string {
-  const out = ['## Scale on pgvector (`npm run bench -- scale`)', ''];
-  out.push(`${r.description ?? ''}. Database: ${r.database?.kind ?? r.database ?? '?'}. ${r.settings?.queriesPerSetting ?? '?'} genuine probes per setting, one run; p50/p99 are over those queries. Embeddings: ${r.embeddings?.how ?? 'see the JSON'}.`.trim(), '');
+function scaleSection(r: Json, name = 'scale'): string {
+  const out = [`## Scale on pgvector (\`npm run bench -- scale\`${name === 'scale' ? '' : `, kept as results/${name}.json`})`, ''];
+  const db = r.database?.kind === 'postgres' ? `PostgreSQL server (${String(r.database.version ?? '').split(' on ')[0]}, pgvector ${r.database.pgvector}; ${(r.database.settings ?? []).join(', ')})` : (r.database?.kind ?? r.database ?? '?');
+  out.push(`${r.description ?? ''}. Database: ${db}. ${r.settings?.queriesPerSetting ?? '?'} genuine probes per setting, one run; p50/p99 are over those queries. Load average (1 min) at start ${n(r.machine?.loadAverage1m, 2)}${r.loadAverageAtEnd ? `, at the end ${r.loadAverageAtEnd.join(' / ')}` : ''}. Embeddings: ${r.embeddings?.how ?? 'see the JSON'}.`.trim(), '');
+  if (r.complete === false) out.push('**This run was stopped before it finished**: the sizes and indexes below are those it completed (`inProgress` in the JSON is the size it was measuring).', '');
   const rows: (string | number)[][] = [];
   const districtRows: (string | number)[][] = [];
   const series: XySeries[] = [];
-  for (const size of r.results ?? []) {
+  for (const size of [...(r.results ?? []), ...(r.inProgress ? [r.inProgress] : [])]) {
     const exact = size.exact?.recallAt1RightPerson;
     for (const ix of size.indexes ?? []) {
       const config = `${size.templates} ${ix.storage} m=${ix.m} efc=${ix.efConstruction}`;
       for (const q of ix.search ?? []) {
         rows.push([size.templates, ix.storage, ix.m, ix.efConstruction, n(ix.buildSeconds), ix.indexBytesPerTemplate, ix.bytesPerTemplate, q.efSearch, n(q.p50Ms), n(q.p99Ms), n(q.recallAt1VsExact, 3), `${n(q.recallAt1RightPerson, 3)} (exact ${n(exact, 3)})`]);
       }
+      if (ix.buildMemory || ix.buildLoadAverage) out.push(`- ${config}: HNSW build ${n(ix.buildSeconds / 60)} min at load average ${(ix.buildLoadAverage ?? []).join(' / ')} (at its end); peak memory ${ix.buildMemory ? `${n(ix.buildMemory.anonBytes / 2 ** 30, 2)} GiB private, ${n(ix.buildMemory.shmemBytes / 2 ** 30, 2)} GiB shared, ${ix.buildMemory.processes} processes` : 'not sampled'}${ix.buildNotices?.length ? `; notices: ${ix.buildNotices.join(' | ')}` : ''}.`);
       series.push({ name: config, line: true, points: (ix.search ?? []).map((q: Json) => ({ x: q.p50Ms, y: q.recallAt1VsExact })).sort((a: { x: number }, b: { x: number }) => a.x - b.x) });
       const d = ix.districtFiltered;
       for (const [plan, runs] of [['planner\'s choice', d?.plannersChoice], ['HNSW forced', d?.hnswForced]] as const) {
         for (const q of (runs as Json[] | undefined) ?? []) {
-          districtRows.push([size.templates, `${ix.storage} m=${ix.m}`, `${plan}${q.plan ? `: ${q.plan}` : ''}`, q.iterativeScan, n(q.p50Ms), n(q.p99Ms), n(q.meanRowsReturned, 3), q.queriesWithNoRow ?? 0, n(q.recallAt1VsExactInDistrict, 3), n(q.recallAt1RightPerson, 3)]);
+          districtRows.push([size.templates, `${ix.storage} m=${ix.m}`, `${plan}${q.plan ? `: ${q.plan}` : ''}`, q.iterativeScan, q.efSearch ?? d.efSearch ?? 40, n(q.p50Ms), n(q.p99Ms), n(q.meanRowsReturned, 3), q.queriesWithNoRow ?? 0, n(q.recallAt1VsExactInDistrict, 3), n(q.recallAt1RightPerson, 3)]);
         }
       }
     }
@@ -226,13 +229,30 @@ function scaleSection(r: Json): string {
   out.push('', table(['templates', 'storage', 'm', 'ef_construction', 'build s', 'index B/template', 'total B/template', 'ef_search', 'p50 ms', 'p99 ms', 'recall@1 vs exact', 'right person first'], rows));
   if (districtRows.length) {
     out.push('', `**District-filtered 1:N** (${r.settings?.districts ?? '?'} districts in the state, limit ${r.settings?.limit ?? '?'}): what the service runs for duplicate checks and identification.`, '');
-    out.push(table(['templates', 'index', 'plan', 'iterative scan', 'p50 ms', 'p99 ms', 'rows returned', 'probes with no row', 'recall@1 vs exact in district', 'right person first'], districtRows));
+    out.push(table(['templates', 'index', 'plan', 'iterative scan', 'ef_search', 'p50 ms', 'p99 ms', 'rows returned', 'probes with no row', 'recall@1 vs exact in district', 'right person first'], districtRows));
   }
   if (series.length) {
-    const f = svg('scale-recall-latency.svg', xyPlotSvg({ title: 'Recall@1 (vs exact) against 1:N query latency', note: 'each point one ef_search setting', xLabel: 'p50 latency (ms)', yLabel: 'recall@1 vs exact', xLog: true, series }));
+    const f = svg(`${name}-recall-latency.svg`, xyPlotSvg({ title: 'Recall@1 (vs exact) against 1:N query latency', note: 'each point one ef_search setting', xLabel: 'p50 latency (ms)', yLabel: 'recall@1 vs exact', xLog: true, series }));
     out.push('', `![recall vs latency](${f})`);
   }
   for (const skipped of r.notMeasured ?? r.skipped ?? []) out.push(`- not measured: ${typeof skipped === 'string' ? skipped : JSON.stringify(skipped)}`);
+  return out.join('\n');
+}
+
+/** benchmarks/shards.ts: the service's queries through a postgres_fdw foreign partition, on the shard directly, and local. */
+function shardsSection(r: Json): string {
+  const out = ['## Templates sharded by state over postgres_fdw (`npm run bench:shards`)', ''];
+  const s = r.settings ?? {};
+  out.push(`${r.description ?? ''}. ${s.templatesPerState} templates per state (half in ${s.smallDistricts} districts of ${s.perSmallDistrict}, half in one district of ${s.largeDistrict}), ${s.queries} probes, limit ${s.limit}; ${s.transport}. One run; load average (1 min) at start ${n(r.machine?.loadAverage1m, 2)}, at the end ${(r.loadAverageAtEnd ?? []).join(' / ')}.`, '');
+  const rows: (string | number)[][] = [];
+  for (const [k, label] of [['oneToOne', '1:1 (scoreBeneficiaryTemplates)'], ['oneToNSmallDistrict', '1:N, small district (nearestInDistrict)'], ['oneToNLargeDistrict', '1:N, large district (nearestInDistrict)']] as const) {
+    const x = r[k];
+    if (!x) continue;
+    rows.push([label, x.queries ?? '—', `${n(x.sharded?.p50Ms, 2)} / ${n(x.sharded?.p99Ms, 1)}`, `${n(x.direct?.p50Ms, 2)} / ${n(x.direct?.p99Ms, 1)}`, `${n(x.local?.p50Ms, 2)} / ${n(x.local?.p99Ms, 1)}`, `+${n(x.hopP50Ms, 2)} ms (×${n(x.hopRatioP50, 2)})`, `${n(x.sharded?.rightPerson, 3)} / ${n(x.direct?.rightPerson, 3)} / ${n(x.local?.rightPerson, 3)}`]);
+    headline.push([`${label}: extra p50 of the foreign-table hop`, `+${n(x.hopP50Ms, 2)} ms`, `sharded ${n(x.sharded?.p50Ms, 2)} ms vs the same query on the shard ${n(x.direct?.p50Ms, 2)} ms (loopback, load ${n(r.machine?.loadAverage1m, 1)})`]);
+  }
+  out.push(table(['query', 'n', 'sharded p50 / p99 ms', 'on the shard directly p50 / p99 ms', 'local partition p50 / p99 ms', 'hop (sharded − direct, p50)', 'right person first (sharded / direct / local)'], rows));
+  for (const [k, plan] of Object.entries(r.plans ?? {})) out.push('', `Plan, ${k}:`, '', '```', String(plan), '```');
   return out.join('\n');
 }
 
@@ -246,7 +266,7 @@ function genericSection(name: string, r: Json): string {
 export function writeReport(): { report: string; readmeUpdated: boolean } {
   headline.length = 0;
   const names = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.json') && f !== 'runner.json').map((f) => f.slice(0, -5)) : [];
-  const order = ['accuracy', 'sdk', 'envelope-open', 'service', 'load', 'scale'];
+  const order = ['accuracy', 'sdk', 'envelope-open', 'service', 'load', 'scale', 'scale-pglite', 'shards'];
   names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const runner = load('runner');
   const sections: string[] = [];
@@ -262,7 +282,7 @@ export function writeReport(): { report: string; readmeUpdated: boolean } {
     prov.push([name, p.date, p.commit, p.node, p.cpu, p.load, last ? `${last.status} (${n(last.seconds, 0)} s)` : 'not in the last runner pass']);
     try {
       sections.push(
-        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name === 'scale' ? scaleSection(r) : genericSection(name, r),
+        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : genericSection(name, r),
       );
     } catch (err) {
       sections.push(`## ${name}\n\nThis result could not be summarised (${(err as Error).message}); see \`results/${name}.json\`.`);

@@ -175,7 +175,7 @@ describe('templates sharded by state over postgres_fdw', { skip: SKIP }, () => {
     assert.equal(res.body.candidates.length, 5);
     assert.equal(res.body.candidates[0].beneficiaryId, id);
     assert.deepEqual(res.body.candidates.map((c: { match: boolean }) => c.match), [true, false, false, false, false]);
-    // Another state's worker cannot verify her: the scope check happens before any shard is asked.
+    // Another state's worker cannot verify her.
     const other = await h.call('POST', '/v1/verifications', await h.token(worker('S1')), { beneficiaryId: id, envelope: h.seal(syntheticFace(100, 512, 0.3, 8), worker('S1').sub) });
     assert.notEqual(other.status, 200);
   });
