@@ -14,6 +14,13 @@ declare module 'fastify' {
 export const OPENAPI_PATH = '/openapi.json';
 export const DOCS_PREFIX = '/docs';
 
+/**
+ * Files, not API answers: the admin console, the worker app (HTML, JS, WASM, models) and this
+ * docs page. They carry no response schema and are left out of the document.
+ */
+const STATIC_PREFIXES = ['/admin', '/app', DOCS_PREFIX] as const;
+const isStaticFile = (url: string) => url === OPENAPI_PATH || STATIC_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`));
+
 /** `/v1/fallback-cases/:id/otp` → `fallback-cases`: one tag per resource, as the route files are split. */
 const tagOf = (url: string) => url.split('/').filter(Boolean).find((s) => s !== 'v1' && !s.startsWith(':') && !s.startsWith('.')) ?? 'service';
 
@@ -25,11 +32,9 @@ const tagOf = (url: string) => url.split('/').filter(Boolean).find((s) => s !== 
  * Must be registered before the routes: it collects them as they are added.
  */
 export const openApiPlugin = fp(async (app: FastifyInstance) => {
-  // Static files (the console, the docs page) and the document itself are not API answers.
-  const exempt = (url: string) => url.startsWith('/admin') || url.startsWith(DOCS_PREFIX) || url === OPENAPI_PATH;
   app.decorate('routesWithoutResponseSchema', [] as string[]);
   app.addHook('onRoute', (route) => {
-    if (route.method === 'HEAD' || exempt(route.url)) return;
+    if (route.method === 'HEAD' || isStaticFile(route.url)) return;
     const response = (route.schema?.response ?? {}) as Record<string, unknown>;
     if (!Object.keys(response).some((status) => /^2(\d\d|xx)$/.test(status))) app.routesWithoutResponseSchema.push(`${String(route.method)} ${route.url}`);
   });
@@ -46,6 +51,7 @@ export const openApiPlugin = fp(async (app: FastifyInstance) => {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (EdDSA)' } } },
     },
     transform: ({ schema, url, route }) => {
+      if (isStaticFile(url)) return { schema: { ...schema, hide: true }, url };
       const roles = route.config?.roles;
       if (!roles || roles === 'public' || schema?.hide) return { schema, url };
       const described = schema as typeof schema & { description?: string; tags?: string[]; security?: unknown };
