@@ -720,6 +720,8 @@ async function startService(opts: ThrDayOptions): Promise<InProcessService & { s
   // Only what the demo decides: an inherited DATABASE_URL must not point the demo at a real database.
   const config = loadConfig({ DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: opts.serviceLogLevel ?? 'info', ...(process.env.MODELS_MANIFEST ? { MODELS_MANIFEST: process.env.MODELS_MANIFEST } : {}) });
   const { ctx } = await bootstrap(config);
+  // The demo plays the day with development tokens minted in-process (no sign-in step on stage).
+  ctx.devTokens = true;
   if (!(ctx.sms instanceof DevOutbox)) throw new Error('the in-process service must use the development SMS outbox');
   const outbox = ctx.sms;
   let pending = '';
@@ -749,7 +751,7 @@ async function startService(opts: ThrDayOptions): Promise<InProcessService & { s
     outbox,
     dataDir,
     principals: PRINCIPALS,
-    token: (p, ttl = 3600) => mintToken(ctx.signingKey, p, ttl),
+    token: (p, ttl = 3600) => mintToken(ctx.signingKeys.current, p, ttl),
     async stop() {
       await app.close();
       await ctx.db.close();

@@ -10,7 +10,7 @@ export type Category = (typeof CATEGORIES)[number];
 export const CHILD_CATEGORIES = ['child_6m_3y', 'child_3_6y'] as const satisfies readonly Category[];
 export const isChild = (c: Category): boolean => (CHILD_CATEGORIES as readonly Category[]).includes(c);
 
-export const ROLES = ['worker', 'supervisor', 'district_admin', 'auditor'] as const;
+export const ROLES = ['worker', 'supervisor', 'district_admin', 'state_admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Take-home ration is the only scheme so far; the field exists so another can be added. */

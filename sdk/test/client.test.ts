@@ -144,7 +144,7 @@ test('service errors surface status and code; the message never holds the reques
 });
 
 test('an expired token: the service says token_expired and the client passes the code through', async () => {
-  const expired = await mintToken(h.ctx.signingKey, WORKER, 60, new Date(Date.now() - 3_600_000));
+  const expired = await mintToken(h.ctx.signingKeys.current, WORKER, 60, new Date(Date.now() - 3_600_000));
   const err = await rejection(new ChehraClient({ baseUrl, token: expired }).createBeneficiary({ category: 'lactating', name: 'Late' }));
   assert.equal(err.status, 401);
   assert.equal(err.code, 'token_expired');

@@ -213,7 +213,7 @@ test('re-seal happens once: a key the service still does not hold surfaces envel
 });
 
 test('an expired token: the service’s token_expired code surfaces, and a fresh token for the same worker continues', async () => {
-  const expired = await mintToken(h.ctx.signingKey, WORKER, 60, new Date(Date.now() - 3_600_000));
+  const expired = await mintToken(h.ctx.signingKeys.current, WORKER, 60, new Date(Date.now() - 3_600_000));
   const session = await WorkerSession.open({ baseUrl, token: expired }); // keys are public
   assert.ok(session.tokenExpiresAt!.getTime() < Date.now());
   const err = await failure(session.enrol('00000000-0000-4000-8000-000000000000', capture(29)));

@@ -6,6 +6,7 @@ import { ApiError } from './errors.js';
 import { adminConsoleRoutes } from './routes/admin-console.js';
 import { appAssetRoutes } from './routes/app-assets.js';
 import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { consentRoutes } from './routes/consents.js';
 import { enrolmentRoutes } from './routes/enrolments.js';
@@ -15,6 +16,7 @@ import { identificationRoutes } from './routes/identifications.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { reviewRoutes } from './routes/review.js';
+import { userRoutes } from './routes/users.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { openApiPlugin } from './openapi.js';
 import { describeValidationError, validatorCompiler } from './validation.js';
@@ -46,7 +48,7 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) {
-      return reply.status(err.statusCode).send({ code: err.code, message: err.message, ...err.extra });
+      return reply.status(err.statusCode).headers(err.headers).send({ code: err.code, message: err.message, ...err.extra });
     }
     if (err.validation) {
       return reply.status(400).send({ code: 'invalid_request', message: describeValidationError(err.validation, err.validationContext) });
@@ -64,8 +66,10 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
-  await app.register(authPlugin, { signingKey: ctx.signingKey, clock: ctx.clock });
+  await app.register(authPlugin, { ctx });
   await app.register(openApiPlugin);
+  await app.register(authRoutes, { ctx });
+  await app.register(userRoutes, { ctx });
   await app.register(healthRoutes, { ctx });
   await app.register(keyRoutes, { ctx });
   await app.register(beneficiaryRoutes, { ctx });

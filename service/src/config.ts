@@ -20,11 +20,19 @@ export interface Config {
   captureSkewMs: number;
   /** How long a rotated-out encryption key still opens envelopes. */
   keyGraceMs: number;
-  /** Default lifetime of tokens minted by the CLI. */
+  /** Default lifetime of development tokens minted by `npm run token`. */
   tokenTtlSeconds: number;
   /** How often audit entries are chained, and how often the chain's head is signed. */
   auditSealMs: number;
   auditCheckpointMs: number;
+  /** Accept development tokens (no sign-in session). Off unless DEV_TOKENS=1. */
+  devTokens: boolean;
+  /** Access-token lifetime after sign-in (at most 15 min). */
+  accessTokenTtlSeconds: number;
+  /** A sign-in session's absolute lifetime. */
+  sessionTtlMs: number;
+  /** How long a rotated-out token-signing key still verifies tokens. */
+  signingKeyGraceMs: number;
 }
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -52,5 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: int('TOKEN_TTL_SECONDS', 3600, env),
     auditSealMs: Math.max(50, int('AUDIT_SEAL_MS', 1000, env)),
     auditCheckpointMs: Math.max(1, int('AUDIT_CHECKPOINT_SECONDS', 300, env)) * 1000,
+    devTokens: env.DEV_TOKENS === '1',
+    accessTokenTtlSeconds: Math.min(int('ACCESS_TOKEN_TTL_SECONDS', 900, env), 900),
+    sessionTtlMs: int('SESSION_TTL_HOURS', 12, env) * 3600_000,
+    // At least the longest token lifetime (a development token's 24 h), so no live token dies of a rotation.
+    signingKeyGraceMs: Math.max(int('SIGNING_KEY_GRACE_HOURS', 24, env), 24) * 3600_000,
   };
 }

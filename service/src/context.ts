@@ -1,6 +1,8 @@
-import type { SigningKey } from './auth/signing-key.js';
+import type { SigningKey, SigningKeyring } from './auth/signing-key.js';
 import type { Database } from './db/types.js';
 import type { ModelPolicy } from './domain/models.js';
+import type { MpinHasher } from './identity/mpin.js';
+import type { IdentityPolicy } from './identity/signin.js';
 import type { Keyring } from './keys/keyring.js';
 import type { SmsSender } from './sms/sender.js';
 
@@ -20,7 +22,13 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = { maxFaceAttempts: 3, otp
 export interface ServiceContext {
   db: Database;
   keyring: Keyring;
-  signingKey: SigningKey;
+  /** Token-signing keys: the current one signs, rotated-out ones verify for their grace period. */
+  signingKeys: SigningKeyring;
+  /** Hashes and checks MPINs (scrypt with the pepper from KEYS_DIR). */
+  mpin: MpinHasher;
+  identity: IdentityPolicy;
+  /** Accept development tokens (no session; `npm run token`): DEV_TOKENS=1 only. */
+  devTokens: boolean;
   /** Signs audit checkpoints (Ed25519, in the key directory; the database never holds it). */
   auditKey: SigningKey;
   models: ModelPolicy;

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     message: string,
     /** Extra machine-readable fields for the body, e.g. the fallback options. */
     readonly extra: Record<string, unknown> = {},
+    /** Response headers that belong to this answer, e.g. retry-after. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ApiError';

@@ -36,13 +36,13 @@ test('no token, a malformed header, a foreign signature, alg none: 401 with dist
 });
 
 test('an expired token is 401 token_expired; incomplete claims are token_invalid', async () => {
-  const expired = await mintToken(h.ctx.signingKey, WORKER, 60, new Date(Date.now() - 3600_000));
+  const expired = await mintToken(h.ctx.signingKeys.current, WORKER, 60, new Date(Date.now() - 3600_000));
   const res = await get(expired);
   assert.equal(res.status, 401);
   assert.equal(res.body.code, 'token_expired');
 
   const { awc: _awc, ...noAwc } = WORKER;
-  const incomplete = await new SignJWT({ ...noAwc }).setProtectedHeader({ alg: 'EdDSA' }).setSubject('w').setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('10m').sign(h.ctx.signingKey.privateKey);
+  const incomplete = await new SignJWT({ ...noAwc }).setProtectedHeader({ alg: 'EdDSA', kid: h.ctx.signingKeys.current.kid }).setSubject('w').setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m').sign(h.ctx.signingKeys.current.privateKey);
   const r2 = await get(incomplete);
   assert.equal(r2.status, 401);
   assert.equal(r2.body.code, 'token_invalid');

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '@chehra/sdk/envelope';
 import { buildApp, type App } from '../src/app.js';
 import type { Principal } from '../src/auth/principal.js';
-import { generateSigningKey } from '../src/auth/signing-key.js';
+import { generateSigningKey, SigningKeyring } from '../src/auth/signing-key.js';
 import { mintToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_FALLBACK_POLICY, type ServiceContext } from '../src/context.js';
@@ -13,6 +13,8 @@ import type { Database } from '../src/db/types.js';
 import { loadModelPolicy } from '../src/domain/models.js';
 import { Keyring } from '../src/keys/keyring.js';
 import { gaussian, mulberry32 } from '../../testkit/prng.js';
+import { MpinHasher } from '../src/identity/mpin.js';
+import { DEFAULT_IDENTITY_POLICY } from '../src/identity/signin.js';
 
 /**
  * A real service on a real database for tests and benchmarks: in-memory PGlite by default,
@@ -28,6 +30,11 @@ export interface Harness {
   modelId: string;
   dim: number;
   threshold: number;
+  /**
+   * A token for this principal as a signed-in user has it: the harness makes the account (id =
+   * p.sub) and one live session for it on first use, so tokens pass the session check like any
+   * other. For tests of other features; sign-in itself is tested through /v1/auth/login.
+   */
   token(p: Principal, ttlSeconds?: number): Promise<string>;
   seal(embedding: Float32Array, worker: string, opts?: { capturedAt?: number; liveness?: number; modelId?: string; requestNonce?: string }): SealedEnvelope;
   /** Every response body the harness received, raw, for privacy scans. */
@@ -55,10 +62,40 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   let now: Date | undefined;
   const clock = () => now ?? new Date();
   const keyring = opts.keyring ?? Keyring.inMemory(config.keyGraceMs);
-  const signingKey = await generateSigningKey();
+  const signingKeys = await SigningKeyring.inMemory(config.signingKeyGraceMs);
   const auditKey = await generateSigningKey('audit');
   const outbox = new DevOutbox();
-  const ctx: ServiceContext = { db, keyring, signingKey, auditKey, models, clock, captureWindowMs: config.captureWindowMs, captureSkewMs: config.captureSkewMs, sms: outbox, otpSecret: randomBytes(32), fallback: DEFAULT_FALLBACK_POLICY };
+  const ctx: ServiceContext = {
+    db,
+    keyring,
+    signingKeys,
+    auditKey,
+    mpin: new MpinHasher(randomBytes(32)),
+    identity: DEFAULT_IDENTITY_POLICY,
+    devTokens: false,
+    models,
+    clock,
+    captureWindowMs: config.captureWindowMs,
+    captureSkewMs: config.captureSkewMs,
+    sms: outbox,
+    otpSecret: randomBytes(32),
+    fallback: DEFAULT_FALLBACK_POLICY,
+  };
+  const sessions = new Map<string, string>();
+  const sessionFor = async (p: Principal): Promise<string> => {
+    const known = sessions.get(p.sub);
+    if (known) return known;
+    // A mobile number made from the id (unique enough for tests); the hash matches no MPIN.
+    const mobile = `6${BigInt('0x' + createHash('sha256').update(p.sub).digest('hex').slice(0, 15)).toString().slice(-9).padStart(9, '0')}`;
+    await db.query(
+      `INSERT INTO users (id, role, mobile, name, state, district, awc, awcs, mpin_hash, must_change_mpin, created_by)
+       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, 'harness:no-mpin', false, 'harness') ON CONFLICT DO NOTHING`,
+      [p.sub, p.role, mobile, p.state ?? null, p.role === 'state_admin' ? null : (p.district ?? null), p.awc ?? null, p.awcs ?? null],
+    );
+    const { rows } = await db.query<{ id: string }>(`INSERT INTO sessions (user_id, device_id, expires_at) VALUES ($1, 'harness', '2100-01-01') RETURNING id`, [p.sub]);
+    sessions.set(p.sub, rows[0]!.id);
+    return rows[0]!.id;
+  };
   const logs: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -83,7 +120,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     modelId: model.id,
     dim: model.dim,
     threshold: model.matchThreshold,
-    token: (p, ttl = 600) => mintToken(signingKey, p, ttl, clock()),
+    token: async (p, ttl = 600) => mintToken(signingKeys.current, { ...p, sid: await sessionFor(p) }, ttl, clock()),
     seal: (embedding, worker, o = {}) =>
       sealEnvelope(
         {
@@ -111,7 +148,7 @@ async function truncateAll(db: Database): Promise<void> {
   await db.exec(`
     ALTER TABLE audit_log DISABLE TRIGGER USER;
     ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;
-    TRUNCATE audit_log, audit_checkpoints, otp_challenges, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
+    TRUNCATE audit_log, audit_checkpoints, refresh_tokens, sessions, signin_throttle, users, otp_challenges, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
     ALTER TABLE audit_log ENABLE TRIGGER USER;
     ALTER TABLE audit_checkpoints ENABLE TRIGGER USER;
     UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
@@ -136,11 +173,13 @@ export const AUDITOR: Principal = { sub: 'auditor-1', role: 'auditor' };
 export const SUPERVISOR: Principal = { sub: 'sup-1', role: 'supervisor', awcs: ['AWC-001'], district: 'D1', state: 'S1' };
 
 const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'fallback_cases', 'otp_challenges', 'audit_log'] as const;
+/** The identity tables: not in the default count, since the harness' token() makes accounts and sessions. */
+export const IDENTITY_TABLES = ['users', 'sessions', 'refresh_tokens', 'signin_throttle', 'audit_log'] as const;
 
 /** Row counts of every table: "nothing was written" is an equality of two of these. */
-export async function rowCounts(db: Database): Promise<Record<string, number>> {
+export async function rowCounts(db: Database, tables: readonly string[] = TABLES): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of TABLES) out[t] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
+  for (const t of tables) out[t] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
   return out;
 }
 

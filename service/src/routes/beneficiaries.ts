@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BeneficiaryDetail, BeneficiaryList, Beneficiary, NewBeneficiaryBody } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
+import { areaOf } from '../auth/scope.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { insertBeneficiary, listBeneficiaries } from '../db/repositories/beneficiaries.js';
@@ -37,8 +38,7 @@ export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
 
   app.get('/v1/beneficiaries', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { querystring: Page, response: replies({ 200: BeneficiaryList }) } }, async (req) => {
     const p = principalOf(req);
-    const where = p.role === 'worker' ? { awc: p.awc! } : p.role === 'supervisor' ? { awcs: p.awcs!, district: p.district! } : { district: p.district! };
-    const rows = await listBeneficiaries(ctx.db, where, { limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 });
+    const rows = await listBeneficiaries(ctx.db, areaOf(p), { limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 });
     return { items: rows.map(beneficiaryView) };
   });
 

@@ -9,5 +9,5 @@ export const keyRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     current: ctx.keyring.current.kid,
     keys: ctx.keyring.publicKeys(ctx.clock()),
   }));
-  app.get('/.well-known/jwks.json', { config: { roles: 'public' }, schema: { response: replies({ 200: Jwks }) } }, async () => ({ keys: [ctx.signingKey.publicJwk] }));
+  app.get('/.well-known/jwks.json', { config: { roles: 'public' }, schema: { response: replies({ 200: Jwks }) } }, async () => ({ keys: ctx.signingKeys.jwks(ctx.clock()) }));
 };

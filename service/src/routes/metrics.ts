@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ExclusionMetrics, FALLBACK_REASONS, PeriodQuery } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
+import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { exclusionCounts } from '../db/repositories/exclusion.js';
 import { exclusionMetrics } from '../domain/exclusion.js';
@@ -22,15 +23,15 @@ const csvCell = (v: unknown) => {
 };
 
 export const metricsRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  const compute = async (district: string, q: { from?: string; to?: string }) => {
+  const compute = async (p: Principal, q: { from?: string; to?: string }) => {
     const pr = period(q, ctx.clock());
-    return { district, period: pr.label, ...exclusionMetrics(await exclusionCounts(ctx.db, district, pr.from, pr.to)) };
+    return { district: p.district!, period: pr.label, ...exclusionMetrics(await exclusionCounts(ctx.db, p.state!, p.district!, pr.from, pr.to)) };
   };
 
-  app.get('/v1/metrics/exclusion', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: ExclusionMetrics }) } }, async (req) => compute(principalOf(req).district!, req.query));
+  app.get('/v1/metrics/exclusion', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: ExclusionMetrics }) } }, async (req) => compute(principalOf(req), req.query));
 
   app.get('/v1/metrics/exclusion.csv', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: { content: { 'text/csv': { schema: Type.String() } } } }) } }, async (req, reply) => {
-    const m = await compute(principalOf(req).district!, req.query);
+    const m = await compute(principalOf(req), req.query);
     const header = ['district', 'awc', 'attempts', 'face_matches', 'fallbacks', 'fallback_rate', 'z_score', 'flagged', ...FALLBACK_REASONS.map((r) => `reason_${r}`)];
     const lines = [header.join(',')];
     for (const a of m.awcs) {

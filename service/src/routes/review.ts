@@ -20,7 +20,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     const q = req.query;
     const { items, total } = await listQueue(
       ctx.db,
-      { district: p.district!, now: ctx.clock(), ...(q.status ? { status: q.status } : {}), ...(q.awc ? { awc: q.awc } : {}), ...(q.reason ? { reason: q.reason } : {}), ...(q.minAgeDays ? { minAgeDays: q.minAgeDays } : {}) },
+      { state: p.state!, district: p.district!, now: ctx.clock(), ...(q.status ? { status: q.status } : {}), ...(q.awc ? { awc: q.awc } : {}), ...(q.reason ? { reason: q.reason } : {}), ...(q.minAgeDays ? { minAgeDays: q.minAgeDays } : {}) },
       { limit: q.limit ?? 50, offset: q.offset ?? 0 },
     );
     return { total, items: items.map((c) => ({ ...fallbackCaseView(c), beneficiaryName: c.beneficiaryName, beneficiaryCategory: c.beneficiaryCategory })) };

@@ -1,3 +1,4 @@
+import type { AreaFilter } from '../../auth/scope.js';
 import type { Category } from '../../domain/categories.js';
 import type { Queryable } from '../types.js';
 
@@ -35,12 +36,13 @@ export async function getBeneficiary(db: Queryable, id: string, opts: { forUpdat
   return rows[0];
 }
 
-export async function listBeneficiaries(db: Queryable, where: { awc?: string; awcs?: string[]; district?: string }, page: { limit: number; offset: number }): Promise<Beneficiary[]> {
+/** In an area: every level of the path the filter gives is compared (scope.ts says why). */
+export async function listBeneficiaries(db: Queryable, where: AreaFilter, page: { limit: number; offset: number }): Promise<Beneficiary[]> {
   const { rows } = await db.query<Beneficiary>(
     `SELECT ${COLUMNS} FROM beneficiaries
-     WHERE ($1::text IS NULL OR awc = $1) AND ($2::text[] IS NULL OR awc = ANY($2)) AND ($3::text IS NULL OR district = $3)
-     ORDER BY created_at, id LIMIT $4 OFFSET $5`,
-    [where.awc ?? null, where.awcs ?? null, where.district ?? null, page.limit, page.offset],
+     WHERE state = $1 AND ($2::text IS NULL OR district = $2) AND ($3::text IS NULL OR awc = $3) AND ($4::text[] IS NULL OR awc = ANY($4))
+     ORDER BY created_at, id LIMIT $5 OFFSET $6`,
+    [where.state, where.district ?? null, where.awc ?? null, where.awcs ?? null, page.limit, page.offset],
   );
   return rows;
 }

@@ -1,16 +1,21 @@
 import type { AwcCounts } from '../../domain/exclusion.js';
 import type { Queryable } from '../types.js';
 
-/** Per-AWC counts for a district and period: face attempts, face deliveries, fallback cases by reason. */
-export async function exclusionCounts(db: Queryable, district: string, from: Date, to: Date): Promise<AwcCounts[]> {
+/**
+ * Per-AWC counts for a district and period: face attempts, face deliveries, fallback cases by reason.
+ * A district is named by its state too (district codes repeat across states); verifications and
+ * distributions carry no state of their own, so they are placed through their beneficiary.
+ */
+export async function exclusionCounts(db: Queryable, state: string, district: string, from: Date, to: Date): Promise<AwcCounts[]> {
   const { rows } = await db.query<{ awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null }>(
     `WITH v AS (
-       SELECT awc, count(*) AS attempts FROM verifications WHERE district = $1 AND created_at >= $2 AND created_at < $3 GROUP BY awc
+       SELECT v.awc, count(*) AS attempts FROM verifications v JOIN beneficiaries b ON b.id = v.beneficiary_id
+       WHERE v.district = $1 AND b.state = $4 AND v.created_at >= $2 AND v.created_at < $3 GROUP BY v.awc
      ), d AS (
        SELECT d.awc, count(*) AS face_matches FROM distributions d JOIN beneficiaries b ON b.id = d.beneficiary_id
-       WHERE b.district = $1 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY d.awc
+       WHERE b.district = $1 AND b.state = $4 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY d.awc
      ), r AS (
-       SELECT awc, reason, count(*) AS n FROM fallback_cases WHERE district = $1 AND opened_at >= $2 AND opened_at < $3 GROUP BY awc, reason
+       SELECT awc, reason, count(*) AS n FROM fallback_cases WHERE district = $1 AND state = $4 AND opened_at >= $2 AND opened_at < $3 GROUP BY awc, reason
      ), f AS (
        SELECT awc, sum(n) AS fallbacks, jsonb_object_agg(reason, n) AS by_reason FROM r GROUP BY awc
      ), awcs AS (
@@ -20,7 +25,7 @@ export async function exclusionCounts(db: Queryable, district: string, from: Dat
             coalesce(f.fallbacks, 0) AS fallbacks, f.by_reason
      FROM awcs a LEFT JOIN v USING (awc) LEFT JOIN d USING (awc) LEFT JOIN f USING (awc)
      ORDER BY a.awc`,
-    [district, from, to],
+    [district, from, to, state],
   );
   return rows.map((r) => ({
     awc: r.awc,

@@ -77,6 +77,8 @@ export async function reviewFallbackCase(tx: Queryable, id: string, r: { status:
 }
 
 export interface QueueFilter {
+  /** The admin's whole path: a district code means nothing without its state. */
+  state: string;
   district: string;
   status?: ReviewStatus;
   awc?: string;
@@ -89,13 +91,13 @@ export interface QueueFilter {
 export type QueueItem = FallbackCase & { beneficiaryName: string; beneficiaryCategory: Category };
 
 export async function listQueue(db: Queryable, f: QueueFilter, page: { limit: number; offset: number }): Promise<{ items: QueueItem[]; total: number }> {
-  const where = `district = $1 AND ($2::text IS NULL OR review_status = $2) AND ($3::text IS NULL OR awc = $3)
+  const where = `district = $1 AND state = $6 AND ($2::text IS NULL OR review_status = $2) AND ($3::text IS NULL OR awc = $3)
      AND ($4::text IS NULL OR reason = $4) AND ($5::timestamptz IS NULL OR opened_at <= $5)`;
   const cutoff = f.minAgeDays ? new Date(f.now.getTime() - f.minAgeDays * 86_400_000) : null;
-  const params = [f.district, f.status ?? null, f.awc ?? null, f.reason ?? null, cutoff];
+  const params = [f.district, f.status ?? null, f.awc ?? null, f.reason ?? null, cutoff, f.state];
   const { rows } = await db.query<QueueItem>(
     `SELECT q.*, b.name AS "beneficiaryName", b.category AS "beneficiaryCategory"
-     FROM (SELECT ${COLUMNS} FROM fallback_cases WHERE ${where} ORDER BY opened_at, id LIMIT $6 OFFSET $7) q
+     FROM (SELECT ${COLUMNS} FROM fallback_cases WHERE ${where} ORDER BY opened_at, id LIMIT $7 OFFSET $8) q
      JOIN beneficiaries b ON b.id = q."beneficiaryId"
      ORDER BY q."openedAt", q.id`,
     [...params, page.limit, page.offset],
