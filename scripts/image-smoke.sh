@@ -162,6 +162,12 @@ stop_service() {
   [ "$code" = 0 ] || fail "the service exited with $code after SIGTERM"
 }
 
+# The first admin, as an operator bootstraps one: the users CLI on the stopped service's volume.
+otp_mpin=$(cd "$app" && "${runas[@]}" "${service_env[@]}" node --import tsx service/src/cli/users.ts add \
+  --role district_admin --mobile 9800000001 --name "Smoke Admin" --state S-SMOKE --district D-SMOKE 2>>"$log" \
+  | sed -n 's/^one-time MPIN: //p') || fail "the users CLI failed in the production install"
+[ -n "$otp_mpin" ] || fail "the users CLI printed no one-time MPIN"
+
 t_start=$(date +%s)
 start_service
 say "healthy after $(( $(date +%s) - t_start ))s: the Dockerfile's HEALTHCHECK passes on port $port"
@@ -189,12 +195,23 @@ read -r status keys1 < <(http_get "$base/v1/keys")
 [ "$status" = 200 ] || fail "/v1/keys answered $status $keys1"
 kid1=$(node -p 'JSON.parse(process.argv[1]).current' "$keys1")
 
-token=$(cd "$app" && "${runas[@]}" "${service_env[@]}" node --import tsx service/src/cli/token.ts \
-  --role worker --sub smoke-w1 --awc AWC-SMOKE --district D-SMOKE --state S-SMOKE 2>>"$log") \
-  || fail "the token CLI failed in the production install"
-read -r status body < <(http_get "$base/v1/beneficiaries" "$token")
-[ "$status" = 200 ] || fail "GET /v1/beneficiaries with a minted worker token answered $status $body"
-say "runs as uid $uid with HOST=0.0.0.0, keys 0600 in DATA_DIR/keys, database in DATA_DIR/pglite; a minted token is accepted"
+# Sign in with the one-time MPIN, change it (required first), and use the new session's token.
+token=$(node -e '
+  const [base, mpin] = process.argv.slice(1);
+  const post = async (path, body, token) => {
+    const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+    const json = await res.json();
+    if (res.status !== 200) { console.error(path, res.status, json.code); process.exit(1); }
+    return json;
+  };
+  const first = await post("/v1/auth/login", { mobile: "9800000001", mpin, deviceId: "image-smoke-01" });
+  if (!first.mustChangeMpin) process.exit(1);
+  const changed = await post("/v1/auth/mpin", { currentMpin: mpin, newMpin: "583920" }, first.accessToken);
+  console.log(changed.accessToken);
+' "$base" "$otp_mpin" 2>>"$log") || fail "sign-in with the one-time MPIN and the MPIN change failed"
+read -r status body < <(http_get "$base/v1/review/cases" "$token")
+[ "$status" = 200 ] || fail "GET /v1/review/cases after sign-in answered $status $body"
+say "runs as uid $uid with HOST=0.0.0.0, keys 0600 in DATA_DIR/keys, database in DATA_DIR/pglite; the CLI's first admin signs in"
 
 stop_service
 if (cd "$app" && "${runas[@]}" "${service_env[@]}" "${healthcheck[@]}") >/dev/null 2>&1; then
@@ -208,9 +225,9 @@ read -r status keys2 < <(http_get "$base/v1/keys")
 kid2=$(node -p 'JSON.parse(process.argv[1]).current' "$keys2")
 [ "$kid1" = "$kid2" ] || fail "the envelope key changed across a restart ($kid1 -> $kid2): keys are not kept in DATA_DIR"
 ! grep -q 'first start' "$log" || fail "the restart generated new keys"
-read -r status body < <(http_get "$base/v1/beneficiaries" "$token")
+read -r status body < <(http_get "$base/v1/review/cases" "$token")
 [ "$status" = 200 ] || fail "after a restart the earlier token is refused: $status $body"
 stop_service
-say "restart on the same DATA_DIR: same envelope key $kid1, the earlier token still accepted"
+say "restart on the same DATA_DIR: same envelope key $kid1, the earlier session still accepted"
 
 say "OK in $(elapsed)"

@@ -95,7 +95,9 @@ export async function startService(o: ServiceProcessOptions): Promise<ServicePro
   const logPath = join(o.dataDir, 'server.log');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: o.logLevel ?? 'info', DATABASE_URL: o.databaseUrl ?? '', ...o.env };
+  // DEV_TOKENS=1: tests and benchmarks mint development tokens with the service's key (no sign-in
+  // session); pass env { DEV_TOKENS: '' } to run the service as in production.
+  const env = { ...process.env, DATA_DIR: o.dataDir, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: o.logLevel ?? 'info', DATABASE_URL: o.databaseUrl ?? '', DEV_TOKENS: '1', ...o.env };
   const logStart = existsSync(logPath) ? statSync(logPath).size : 0;
   const child = spawnLogged([MAIN], env, logPath);
   await waitUntil(child, logPath, 'the service', () => fetch(`${base}/healthz`).then((r) => r.ok, () => false), o.timeoutMs);

@@ -1,17 +1,20 @@
 import { parseArgs } from 'node:util';
 import { loadOrCreateSigningKey } from '../auth/signing-key.js';
 import { principalFromClaims } from '../auth/principal.js';
-import { mintToken } from '../auth/tokens.js';
+import { DEV_TOKEN_MAX_SECONDS, mintToken } from '../auth/tokens.js';
 import { loadConfig } from '../config.js';
 
-const usage = `Mint a token signed with the service's key (bootstrap and development).
+const usage = `DEVELOPMENT TOOL. Mints a token signed with the service's key, with no sign-in session.
+
+The service accepts such tokens only when started with DEV_TOKENS=1 (never in production): they
+cannot be revoked by sign-out. People sign in with mobile + MPIN (npm run users -- add, README).
 
   npm run token -- --role worker --sub w1 --awc AWC-001 --district D1 --state S1
   npm run token -- --role supervisor --sub s1 --awcs AWC-001,AWC-002 --district D1 --state S1
   npm run token -- --role district_admin --sub a1 --district D1 --state S1
   npm run token -- --role auditor --sub au1
 
-Options: --ttl SECONDS (default TOKEN_TTL_SECONDS or 3600). Uses the keys in KEYS_DIR (default DATA_DIR/keys).`;
+Options: --ttl SECONDS (default TOKEN_TTL_SECONDS or 3600, at most 86400). Uses the keys in KEYS_DIR (default DATA_DIR/keys).`;
 
 const { values } = parseArgs({
   options: {
@@ -37,10 +40,11 @@ if (typeof principal === 'string') {
   process.exit(2);
 }
 const ttl = values.ttl ? Number(values.ttl) : config.tokenTtlSeconds;
-if (!Number.isInteger(ttl) || ttl <= 0) {
-  console.error('--ttl must be a positive number of seconds');
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > DEV_TOKEN_MAX_SECONDS) {
+  console.error(`--ttl must be a positive number of seconds, at most ${DEV_TOKEN_MAX_SECONDS}`);
   process.exit(2);
 }
 const { key, created, path } = await loadOrCreateSigningKey(config.keysDir);
 if (created) console.error(`generated a new signing key at ${path}`);
+console.error('development token: accepted only by a service started with DEV_TOKENS=1');
 console.log(await mintToken(key, principal, ttl));

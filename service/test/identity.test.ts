@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { mintToken } from '../src/auth/tokens.js';
+import { bootstrapUser } from '../src/identity/bootstrap-user.js';
+import { createHarness, IDENTITY_TABLES, rowCounts, type Harness } from './harness.js';
+import { addAndSignIn, bootstrapAndSignIn, firstSignIn, signIn } from './identity-helpers.js';
+
+let h: Harness;
+before(async () => {
+  h = await createHarness();
+});
+after(() => h.close());
+
+const MPINS = { state: '583920', admin: '470815', sup: '692047', worker: '815263', worker2: '306158' };
+
+test('the flow: CLI bootstrap → state admin adds a district admin → she adds a supervisor → the supervisor adds a worker → one-time MPIN must be changed → works → logout refuses the same token', async () => {
+  // Bootstrap: the CLI's code makes the first admin with a one-time MPIN.
+  const boot = await bootstrapUser(h.ctx.db, h.ctx.mpin, { role: 'state_admin', mobile: '9800000010', name: 'Meera Rao', state: 'S1' });
+  assert.match(boot.oneTimeMpin, /^[0-9]{6}$/);
+  const first = await signIn(h, '+919800000010', boot.oneTimeMpin);
+  assert.equal(first.status, 200);
+  assert.equal(first.body.mustChangeMpin, true);
+  assert.deepEqual({ role: first.body.user.role, state: first.body.user.state, mobile: first.body.user.mobile }, { role: 'state_admin', state: 'S1', mobile: '******0010' });
+  assert.ok(first.body.expiresIn <= 900);
+  // Until the MPIN is changed, nothing else works.
+  const blocked = await h.call('GET', '/v1/users', first.body.accessToken);
+  assert.deepEqual([blocked.status, blocked.body.code], [403, 'mpin_change_required']);
+  const weak = await h.call('POST', '/v1/auth/mpin', first.body.accessToken, { currentMpin: boot.oneTimeMpin, newMpin: '123456' });
+  assert.deepEqual([weak.status, weak.body.code], [400, 'weak_mpin']);
+  const changed = await h.call('POST', '/v1/auth/mpin', first.body.accessToken, { currentMpin: boot.oneTimeMpin, newMpin: MPINS.state });
+  assert.equal(changed.status, 200);
+  assert.equal(changed.body.mustChangeMpin, false);
+  // The change ended the one-time session: its token is refused, the new one works.
+  assert.deepEqual((await h.call('GET', '/v1/users', first.body.accessToken)).body.code, 'session_revoked');
+  const stateToken = changed.body.accessToken;
+  assert.equal((await h.call('GET', '/v1/users', stateToken)).status, 200);
+
+  const admin = await addAndSignIn(h, stateToken, { role: 'district_admin', mobile: '9800000011', name: 'Asha Singh', district: 'D1' }, MPINS.admin);
+  assert.deepEqual([admin.user.role, admin.user.state, admin.user.district], ['district_admin', 'S1', 'D1']);
+  const sup = await addAndSignIn(h, admin.accessToken, { role: 'supervisor', mobile: '9800000012', name: 'Kavita', awcs: ['AWC-001', 'AWC-002'] }, MPINS.sup);
+  assert.deepEqual([sup.user.state, sup.user.district, sup.user.awcs], ['S1', 'D1', ['AWC-001', 'AWC-002']]);
+
+  const added = await h.call('POST', '/v1/users', sup.accessToken, { role: 'worker', mobile: '9800000013', name: 'Sunita', awc: 'AWC-001' });
+  assert.equal(added.status, 201);
+  const w1 = await signIn(h, '9800000013', added.body.oneTimeMpin, 'phone-sunita-01');
+  assert.equal(w1.body.mustChangeMpin, true);
+  const early = await h.call('POST', '/v1/beneficiaries', w1.body.accessToken, { category: 'pregnant', name: 'Asha Devi' });
+  assert.deepEqual([early.status, early.body.code], [403, 'mpin_change_required']);
+  const worker = await firstSignIn(h, '9800000013', added.body.oneTimeMpin, MPINS.worker, 'phone-sunita-01');
+  assert.deepEqual([worker.user.awc, worker.user.district, worker.user.state], ['AWC-001', 'D1', 'S1']);
+  const reg = await h.call('POST', '/v1/beneficiaries', worker.accessToken, { category: 'pregnant', name: 'Asha Devi' });
+  assert.equal(reg.status, 201);
+  assert.equal(reg.body.awc, 'AWC-001');
+
+  // The supervisor sees her worker; the district admin sees both; the state admin sees the district admin.
+  const supList = (await h.call('GET', '/v1/users', sup.accessToken)).body.items.map((u: { mobile: string }) => u.mobile);
+  assert.deepEqual(supList, ['******0013']);
+  const adminList = (await h.call('GET', '/v1/users', admin.accessToken)).body.items.map((u: { role: string }) => u.role).sort();
+  assert.deepEqual(adminList, ['supervisor', 'worker']);
+
+  const out = await h.call('POST', '/v1/auth/logout', worker.accessToken);
+  assert.equal(out.status, 204);
+  const after = await h.call('GET', '/v1/beneficiaries', worker.accessToken);
+  assert.deepEqual([after.status, after.body.code], [401, 'session_revoked']);
+  const refreshAfter = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: worker.refreshToken });
+  assert.deepEqual([refreshAfter.status, refreshAfter.body.code], [401, 'session_revoked']);
+
+  const audit = (await h.ctx.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE action LIKE 'user.%' ORDER BY seq`)).rows.map((r) => r.action);
+  assert.equal(audit.filter((a) => a === 'user.created').length, 4);
+  assert.ok(audit.includes('user.mpin_changed') && audit.includes('user.signed_out'));
+  const chain = await h.call('GET', '/v1/audit/verify', await h.token({ sub: 'auditor-x', role: 'auditor' }));
+  assert.equal(chain.body.ok, true);
+});
+
+test('5 wrong MPINs lock the number for 15 minutes, known or not, and count per device too', async () => {
+  const { oneTimeMpin } = await bootstrapUser(h.ctx.db, h.ctx.mpin, { role: 'district_admin', mobile: '9800000020', name: 'Lock Test', state: 'S1', district: 'D2' });
+  await firstSignIn(h, '9800000020', oneTimeMpin, '240681', 'device-lock-a');
+  const start = new Date();
+  h.setNow(start);
+  try {
+    for (let i = 0; i < 4; i++) assert.equal((await signIn(h, '9800000020', '999990', `device-lock-${i}x`)).body.code, 'invalid_credentials');
+    const fifth = await h.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { mobile: '9800000020', mpin: '999990', deviceId: 'device-lock-5x' } });
+    assert.equal(fifth.statusCode, 423);
+    assert.equal(fifth.json().code, 'account_locked');
+    assert.equal(fifth.headers['retry-after'], '900');
+    // Locked means locked: the right MPIN too, from any device.
+    assert.equal((await signIn(h, '9800000020', '240681', 'device-lock-a')).body.code, 'account_locked');
+    // An unknown number locks the same way: a lock says nothing about whether a number is registered.
+    for (let i = 0; i < 4; i++) assert.equal((await signIn(h, '9811111111', '999990', `device-unk-${i}x`)).body.code, 'invalid_credentials');
+    assert.equal((await signIn(h, '9811111111', '999990', 'device-unk-5x')).body.code, 'account_locked');
+    h.setNow(new Date(start.getTime() + 15 * 60_000 + 1000));
+    assert.equal((await signIn(h, '9800000020', '240681', 'device-lock-a')).status, 200, 'the lock ends after 15 minutes');
+
+    // One device trying several numbers is locked after 5 failures, for every number.
+    for (let i = 0; i < 5; i++) await signIn(h, `98222222${10 + i}`, '999990', 'device-guesser');
+    assert.equal((await signIn(h, '9800000020', '240681', 'device-guesser')).body.code, 'account_locked');
+    assert.equal((await signIn(h, '9800000020', '240681', 'device-honest')).status, 200);
+  } finally {
+    h.setNow(undefined as unknown as Date);
+  }
+});
+
+test('an unknown number and a wrong MPIN answer the same, in about the same time (the KDF runs on a dummy hash)', async () => {
+  await bootstrapUser(h.ctx.db, h.ctx.mpin, { role: 'auditor', mobile: '9800000030', name: 'Timing' });
+  const time = async (mobile: string, i: number) => {
+    const t0 = performance.now();
+    const r = await signIn(h, mobile, '739164', `device-timing-${mobile}-${i}`);
+    return { ms: performance.now() - t0, body: r.body, status: r.status };
+  };
+  const known = [];
+  const unknown = [];
+  for (let i = 0; i < 4; i++) {
+    known.push(await time('9800000030', i));
+    unknown.push(await time('9833333333', i));
+  }
+  assert.deepEqual({ ...unknown[0]!.body }, { ...known[0]!.body });
+  assert.equal(unknown[0]!.status, 401);
+  const median = (xs: { ms: number }[]) => xs.map((x) => x.ms).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // Loose bounds: the machine is shared; without the dummy hash an unknown number answers ~100× faster.
+  assert.ok(median(unknown) > median(known) * 0.4, `unknown ${median(unknown).toFixed(1)} ms vs known ${median(known).toFixed(1)} ms`);
+});
+
+test('refresh rotates the token; reusing an old one ends the whole session', async () => {
+  const { oneTimeMpin } = await bootstrapUser(h.ctx.db, h.ctx.mpin, { role: 'district_admin', mobile: '9800000040', name: 'Rotation', state: 'S1', district: 'D4' });
+  const s = await firstSignIn(h, '9800000040', oneTimeMpin, '615083');
+  const r1 = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: s.refreshToken });
+  assert.equal(r1.status, 200);
+  assert.notEqual(r1.body.refreshToken, s.refreshToken);
+  const r2 = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: r1.body.refreshToken });
+  assert.equal(r2.status, 200);
+  assert.equal((await h.call('GET', '/v1/users', r2.body.accessToken)).status, 200);
+  // The first token again: someone else holds a copy. The session ends for both holders.
+  const reused = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: s.refreshToken });
+  assert.deepEqual([reused.status, reused.body.code], [401, 'refresh_reused']);
+  assert.equal((await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: r2.body.refreshToken })).body.code, 'session_revoked');
+  assert.equal((await h.call('GET', '/v1/users', r2.body.accessToken)).body.code, 'session_revoked');
+  // Only hashes are stored.
+  const stored = (await h.ctx.db.query<{ token_hash: string }>('SELECT token_hash FROM refresh_tokens')).rows.map((r) => r.token_hash);
+  for (const t of [s.refreshToken, r1.body.refreshToken, r2.body.refreshToken]) assert.ok(!stored.includes(t));
+});
+
+test('disabling a user ends all her sessions at once; an MPIN reset ends them and hands out a new one-time MPIN', async () => {
+  const admin = await bootstrapAndSignIn(h, { role: 'district_admin', mobile: '9800000050', name: 'Disabler', state: 'S1', district: 'D5' }, '508217');
+  const w = await addAndSignIn(h, admin.accessToken, { role: 'worker', mobile: '9800000051', name: 'Rekha', awc: 'AWC-050' }, '731640');
+  const second = await signIn(h, '9800000051', '731640', 'second-phone-01');
+  assert.equal(second.status, 200);
+
+  const reset = await h.call('POST', `/v1/users/${w.id}/reset-mpin`, admin.accessToken);
+  assert.equal(reset.status, 200);
+  assert.equal(reset.body.user.mustChangeMpin, true);
+  assert.equal((await h.call('GET', '/v1/beneficiaries', w.accessToken)).body.code, 'session_revoked');
+  assert.equal((await signIn(h, '9800000051', '731640')).body.code, 'invalid_credentials', 'the old MPIN no longer works');
+  const again = await firstSignIn(h, '9800000051', reset.body.oneTimeMpin, '902736');
+
+  const live = await signIn(h, '9800000051', '902736', 'second-phone-01');
+  const disabled = await h.call('POST', `/v1/users/${w.id}/disable`, admin.accessToken);
+  assert.deepEqual([disabled.status, disabled.body.status], [200, 'disabled']);
+  for (const token of [again.accessToken, live.body.accessToken]) {
+    const r = await h.call('GET', '/v1/beneficiaries', token);
+    assert.deepEqual([r.status, r.body.code], [401, 'user_disabled']);
+  }
+  assert.equal((await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: live.body.refreshToken })).body.code, 'session_revoked');
+  assert.equal((await signIn(h, '9800000051', '902736')).body.code, 'account_disabled');
+  const open = await h.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [w.id]);
+  assert.equal(Number(open.rows[0]!.n), 0);
+  assert.equal((await h.call('POST', `/v1/users/${w.id}/disable`, admin.accessToken)).body.code, 'already_disabled');
+});
+
+test('tokens: iat in the future, a lifetime over 15 min, no session (unless DEV_TOKENS), a disabled user’s development token, a rotated key past its grace', async () => {
+  const admin = await bootstrapAndSignIn(h, { role: 'district_admin', mobile: '9800000060', name: 'Tokens', state: 'S1', district: 'D6' }, '820461');
+  const claims = JSON.parse(Buffer.from(admin.accessToken.split('.')[1]!, 'base64url').toString());
+  assert.ok(claims.jti && claims.sid && claims.iat && claims.exp - claims.iat <= 900);
+  assert.deepEqual(Object.keys(claims).sort(), ['aud', 'district', 'exp', 'iat', 'iss', 'jti', 'role', 'sid', 'state', 'sub']);
+  const principal = { sub: claims.sub, role: claims.role, state: 'S1', district: 'D6', sid: claims.sid };
+  const key = h.ctx.signingKeys.current;
+  const get = async (token: string) => (await h.call('GET', '/v1/users', token)).body.code;
+
+  assert.equal(await get(await mintToken(key, principal, 600, new Date(Date.now() + 10 * 60_000))), 'token_invalid', 'iat in the future');
+  assert.equal(await get(await mintToken(key, principal, 3600)), 'token_invalid', 'a session token may live 15 min at most');
+  assert.equal(await get(await mintToken(key, { ...principal, sid: '00000000-0000-4000-8000-000000000000' }, 600)), 'token_invalid', 'an unknown session');
+  const { sid: _sid, ...noSession } = principal;
+  const dev = await mintToken(key, noSession, 600);
+  assert.equal(await get(dev), 'token_invalid', 'development tokens are refused unless DEV_TOKENS=1');
+  h.ctx.devTokens = true;
+  try {
+    assert.equal((await h.call('GET', '/v1/users', dev)).status, 200);
+    const devWorker = await mintToken(key, { sub: 'dev-worker', role: 'worker', awc: 'A', district: 'D6', state: 'S1' }, 600);
+    assert.equal((await h.call('GET', '/v1/beneficiaries', devWorker)).status, 200);
+    const disabled = (await h.ctx.db.query<{ id: string }>(`SELECT id FROM users WHERE status = 'disabled' LIMIT 1`)).rows[0]!;
+    const devDisabled = await mintToken(key, { sub: disabled.id, role: 'worker', awc: 'AWC-050', district: 'D5', state: 'S1' }, 600);
+    assert.equal((await h.call('GET', '/v1/beneficiaries', devDisabled)).body.code, 'user_disabled');
+  } finally {
+    h.ctx.devTokens = false;
+  }
+
+  // Rotation: the old key still verifies within its grace, and the JWKS lists both.
+  const oldKeys = h.ctx.signingKeys;
+  const rotated = await oldKeys.rotated(new Date());
+  h.ctx.signingKeys = rotated;
+  try {
+    assert.equal((await h.call('GET', '/v1/users', admin.accessToken)).status, 200, 'a token signed before the rotation');
+    const jwks = await h.call('GET', '/.well-known/jwks.json');
+    assert.deepEqual(jwks.body.keys.map((k: { kid: string }) => k.kid).sort(), [key.kid, rotated.current.kid].sort());
+    const fresh = await signIn(h, '9800000060', '820461');
+    assert.equal(JSON.parse(Buffer.from(fresh.body.accessToken.split('.')[0], 'base64url').toString()).kid, rotated.current.kid);
+    const later = new Date(Date.now() + rotated.graceMs + 60_000);
+    h.setNow(later);
+    assert.equal(await get(await mintToken(key, principal, 600, later)), 'token_invalid', 'the old key past its grace');
+  } finally {
+    h.setNow(undefined as unknown as Date);
+    h.ctx.signingKeys = oldKeys;
+  }
+  const counts = await rowCounts(h.ctx.db, IDENTITY_TABLES);
+  assert.ok(counts.users! > 0);
+});
