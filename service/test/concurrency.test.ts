@@ -26,9 +26,10 @@ test('50 concurrent genuine verifications of one beneficiary in one month delive
 });
 
 test('a new month is a new ration', async () => {
-  const { id, token } = await enrolledBeneficiary(h, syntheticFace(52, h.dim));
+  const { id } = await enrolledBeneficiary(h, syntheticFace(52, h.dim));
   h.setNow(new Date('2026-01-31T18:00:00Z')); // 23:30 on 31 January in India
-  const jan = await h.call('POST', '/v1/verifications', token, { beneficiaryId: id, envelope: h.seal(syntheticFace(52, h.dim, 0.3, 1), WORKER.sub) });
+  // Tokens are minted on the moved clock: a token issued "in the future" is refused.
+  const jan = await h.call('POST', '/v1/verifications', await h.token(WORKER), { beneficiaryId: id, envelope: h.seal(syntheticFace(52, h.dim, 0.3, 1), WORKER.sub) });
   assert.equal(jan.body.month, '2026-01');
   h.setNow(new Date('2026-01-31T18:31:00Z')); // 00:01 on 1 February in India, still January in UTC
   const feb = await h.call('POST', '/v1/verifications', await h.token(WORKER), { beneficiaryId: id, envelope: h.seal(syntheticFace(52, h.dim, 0.3, 2), WORKER.sub) });
