@@ -67,6 +67,8 @@ export const ErrorBody = Type.Object(
     duplicateFlagId: Type.Optional(Uuid),
     /** otp_incorrect: tries left on this code. */
     attemptsLeft: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** account_locked: seconds until sign-in may be tried again (also the retry-after header). */
+    retryAfter: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,11 @@ export const isChild = (c: Category): boolean => (CHILD_CATEGORIES as readonly C
 
 export const ROLES = ['worker', 'supervisor', 'district_admin', 'state_admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
+export const USER_STATUSES = ['active', 'disabled'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+/** Why a sign-in session ended before its time. */
+export const SESSION_END_REASONS = ['logout', 'refresh_reused', 'user_disabled', 'mpin_reset', 'mpin_changed'] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 /** Take-home ration is the only scheme so far; the field exists so another can be added. */
 export const SCHEMES = ['THR'] as const;

@@ -11,4 +11,5 @@ export * from './review.js';
 export * from './exclusion.js';
 export * from './audit.js';
 export * from './service.js';
+export * from './identity.js';
 export type { Static, TSchema } from 'typebox';

@@ -11,6 +11,9 @@ import {
   FALLBACK_CASE_METHODS,
   FALLBACK_REASONS,
   REVIEW_STATUSES,
+  ROLES,
+  SESSION_END_REASONS,
+  USER_STATUSES,
 } from '@chehra/contract';
 import { connectDatabase } from '../src/db/connect.js';
 import type { Database } from '../src/db/types.js';
@@ -31,6 +34,9 @@ const CONTRACT: Record<string, readonly string[]> = {
   'fallback_cases.method in': FALLBACK_CASE_METHODS,
   'fallback_cases.reason in': FALLBACK_REASONS,
   'fallback_cases.review_status in': REVIEW_STATUSES,
+  'users.role in': ROLES,
+  'users.status in': USER_STATUSES,
+  'sessions.revoked_reason in': SESSION_END_REASONS,
 };
 
 /** `(col = ANY (ARRAY['a'::text, ...]))`, `(col <> ALL (ARRAY[...]))` and `(col = 'a'::text)`, as PostgreSQL prints them. */

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomInt, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { MPIN_PATTERN } from '@chehra/contract';
 
 /**
  * MPIN hashing: scrypt (node:crypto, memory-hard) over HMAC-SHA256(pepper, mpin).
@@ -63,7 +64,6 @@ export class MpinHasher {
 
 const DUMMY_SALT = randomBytes(16);
 
-export const MPIN_PATTERN = '^[0-9]{4,6}$';
 
 /**
  * PINs people pick most (DataGenetics' analysis of 3.4 million 4-digit PINs: the top of the list

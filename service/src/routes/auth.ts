@@ -1,21 +1,22 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { principalOf } from '../auth/plugin.js';
 import { ROLES } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { changeMpin, login, logout, refresh } from '../identity/signin.js';
-import { ChangeMpinBody, LoginBody, RefreshBody, SignedInView } from './identity-schemas.js';
+import { ChangeMpinBody, LoginBody, RefreshBody, SignedIn } from '@chehra/contract';
+import { replies } from './schemas.js';
 
 /** Sign-in, refresh, sign-out and MPIN change. The domain is identity/signin.ts. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/auth/login', { config: { roles: 'public' }, schema: { body: LoginBody, response: { 200: SignedInView } } }, async (req) => login(ctx, req.body));
+  app.post('/v1/auth/login', { config: { roles: 'public' }, schema: { body: LoginBody, response: replies({ 200: SignedIn }) } }, async (req) => login(ctx, req.body));
 
-  app.post('/v1/auth/refresh', { config: { roles: 'public' }, schema: { body: RefreshBody, response: { 200: SignedInView } } }, async (req) => refresh(ctx, req.body.refreshToken));
+  app.post('/v1/auth/refresh', { config: { roles: 'public' }, schema: { body: RefreshBody, response: replies({ 200: SignedIn }) } }, async (req) => refresh(ctx, req.body.refreshToken));
 
   // Both work while a one-time MPIN is still to be changed: that is how she gets out of that state.
-  app.post('/v1/auth/logout', { config: { roles: ROLES, duringMpinChange: true } }, async (req, reply) => {
+  app.post('/v1/auth/logout', { config: { roles: ROLES, duringMpinChange: true }, schema: { response: replies({ 204: Type.Null() }) } }, async (req, reply) => {
     await logout(ctx, principalOf(req));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
-  app.post('/v1/auth/mpin', { config: { roles: ROLES, duringMpinChange: true }, schema: { body: ChangeMpinBody, response: { 200: SignedInView } } }, async (req) => changeMpin(ctx, principalOf(req), req.body));
+  app.post('/v1/auth/mpin', { config: { roles: ROLES, duringMpinChange: true }, schema: { body: ChangeMpinBody, response: replies({ 200: SignedIn }) } }, async (req) => changeMpin(ctx, principalOf(req), req.body));
 };

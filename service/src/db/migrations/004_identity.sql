@@ -23,10 +23,13 @@ CREATE TABLE users (
   created_at timestamptz NOT NULL DEFAULT now(),
   disabled_at timestamptz,
   disabled_by text,
-  CHECK (role <> 'worker' OR (state IS NOT NULL AND district IS NOT NULL AND awc IS NOT NULL)),
-  CHECK (role <> 'supervisor' OR (state IS NOT NULL AND district IS NOT NULL AND cardinality(awcs) > 0)),
-  CHECK (role <> 'district_admin' OR (state IS NOT NULL AND district IS NOT NULL)),
-  CHECK (role <> 'state_admin' OR state IS NOT NULL)
+  -- The scope each role needs, as the tokens' claims do (auth/principal.ts).
+  CHECK (CASE role
+    WHEN 'worker' THEN state IS NOT NULL AND district IS NOT NULL AND awc IS NOT NULL
+    WHEN 'supervisor' THEN state IS NOT NULL AND district IS NOT NULL AND cardinality(awcs) > 0
+    WHEN 'district_admin' THEN state IS NOT NULL AND district IS NOT NULL
+    WHEN 'state_admin' THEN state IS NOT NULL
+    ELSE true END)
 );
 CREATE INDEX users_scope ON users (state, district, role);
 
