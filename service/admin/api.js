@@ -1,7 +1,11 @@
-// The service's API, called with the admin's token. The token lives in this module and in the
-// tab's sessionStorage (so a reload keeps the session); never in localStorage or a cookie.
+// The service's API, called with the admin's session. The access and refresh tokens live in this
+// module and in the tab's sessionStorage (so a reload keeps the session); never in localStorage or
+// a cookie. An expired access token is refreshed once, transparently; sign-out ends the session
+// in the service (POST /v1/auth/logout) before the tokens are forgotten.
 
 const KEY = 'chehra.admin.token';
+const REFRESH_KEY = 'chehra.admin.refresh';
+const DEVICE_KEY = 'chehra.admin.device';
 
 /** An answer of the API that was not 2xx: `code` for the program, `message` for the person. */
 export class ApiError extends Error {
@@ -28,22 +32,85 @@ export function loadToken() {
   return token;
 }
 
-/** @param {string} value */
-export function setToken(value) {
-  token = value;
+/** @type {string | null} */
+let refreshToken = null;
+
+/** @param {string} key @param {string | null} value */
+function keep(key, value) {
   try {
-    sessionStorage.setItem(KEY, value);
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
   } catch {
-    // memory only
+    // storage disabled: memory only
+  }
+}
+
+/** @param {string} value @param {string | null} [refresh] */
+export function setToken(value, refresh = null) {
+  token = value;
+  keep(KEY, value);
+  if (refresh) {
+    refreshToken = refresh;
+    keep(REFRESH_KEY, refresh);
   }
 }
 
 export function clearToken() {
   token = null;
+  refreshToken = null;
+  keep(KEY, null);
+  keep(REFRESH_KEY, null);
+}
+
+/** This tab's device id for sign-in (failures are counted per device): random, kept for the tab only. */
+export function deviceId() {
+  let id = null;
   try {
-    sessionStorage.removeItem(KEY);
+    id = sessionStorage.getItem(DEVICE_KEY);
   } catch {
-    // nothing stored
+    // memory only
+  }
+  if (!id) {
+    id = `console-${crypto.randomUUID()}`;
+    keep(DEVICE_KEY, id);
+  }
+  return id;
+}
+
+/** The tokens of a sign-in, refresh or MPIN change (`SignedIn` in @chehra/contract). @param {{accessToken: string, refreshToken: string}} signedIn */
+export function useSession(signedIn) {
+  setToken(signedIn.accessToken, signedIn.refreshToken);
+}
+
+/** Ends the session in the service, then forgets it here, whatever the service answered. */
+export async function logout() {
+  if (token) {
+    try {
+      await fetch('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, cache: 'no-store', credentials: 'omit' });
+    } catch {
+      // offline: the access token still dies within 15 minutes; the refresh token is forgotten below
+    }
+  }
+  clearToken();
+}
+
+/** One refresh of an expired access token; false when there is none or it was refused. */
+async function refreshOnce() {
+  if (!refreshToken) {
+    try {
+      refreshToken = sessionStorage.getItem(REFRESH_KEY);
+    } catch {
+      refreshToken = null;
+    }
+  }
+  if (!refreshToken) return false;
+  try {
+    const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }), cache: 'no-store', credentials: 'omit' });
+    if (!res.ok) return false;
+    useSession(await res.json());
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -75,8 +142,10 @@ export function decodeClaims(jwt) {
  * service could not be reached.
  * @param {string} path
  * @param {{method?: string, body?: unknown, raw?: boolean}} [opts]
+ * @param {boolean} [retried] after one refresh of an expired token
+ * @returns {Promise<any>}
  */
-export async function api(path, opts = {}) {
+export async function api(path, opts = {}, retried = false) {
   /** @type {Record<string, string>} */
   const headers = { accept: opts.raw ? '*/*' : 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -103,8 +172,9 @@ export async function api(path, opts = {}) {
     } catch {
       // not JSON: keep the status text
     }
+    if (res.status === 401 && code === 'token_expired' && !retried && (await refreshOnce())) return api(path, opts, true);
     const err = new ApiError(res.status, code, message);
-    if (res.status === 401) onUnauthorized(err);
+    if (res.status === 401 && !path.startsWith('/v1/auth/')) onUnauthorized(err);
     throw err;
   }
   return opts.raw ? res : res.json();

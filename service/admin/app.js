@@ -1,14 +1,19 @@
-// The district admin console: sign in with a token, review fallback cases, see exclusion metrics.
-// Views follow the URL hash (#queue, #case/<id>, #metrics) so Back works and a case can be linked.
+// The district admin console: sign in with mobile + MPIN, review fallback cases, see exclusion
+// metrics, manage users (users.js). Views follow the URL hash (#queue, #case/<id>, #metrics, #users)
+// so Back works and a case can be linked. Supervisors and state admins see the Users page only.
 // Everything the API returns is put on the page as text (textContent), never as HTML.
 
-import { api, ApiError, clearToken, decodeClaims, download, loadToken, query, setToken, setUnauthorizedHandler } from './api.js';
+import { api, ApiError, clearToken, decodeClaims, deviceId, download, loadToken, logout, query, setUnauthorizedHandler, useSession } from './api.js';
+import { loadUsers, renderUsers, resetUsers } from './users.js';
 import { fallbackRateChart } from './chart.js';
 import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
 
 const REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired', 'poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'];
 const PAGE = 25;
 const LANG_KEY = 'chehra.admin.lang';
+const USER_KEY = 'chehra.admin.user';
+/** Who may use the console; a worker signs in on the app, an auditor reads the audit API. */
+const CONSOLE_ROLES = ['district_admin', 'state_admin', 'supervisor'];
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -31,10 +36,15 @@ function h(tag, attrs = {}, ...children) {
 }
 
 /** @typedef {{sub?: string, role?: string, district?: string, exp?: number}} Claims */
+/** @typedef {{id: string, name: string, role: string, state: string | null, district?: string, awcs?: string[]}} SignedInUser */
 
 const state = {
   /** @type {Claims | null} */
   claims: null,
+  /** @type {SignedInUser | null} */
+  user: null,
+  /** The one-time MPIN typed at sign-in, in memory until it is changed. */
+  pendingMpin: '',
   filters: { status: 'pending', awc: '', reason: '', minAgeDays: '' },
   offset: 0,
   /** @type {{total: number, items: any[]} | null} */
@@ -82,22 +92,31 @@ function showError(err) {
 
 function showSignin(/** @type {string} */ message = '') {
   $('console').hidden = true;
+  $('mpin-change').hidden = true;
   $('signin').hidden = false;
   $('signout').hidden = true;
   $('who').hidden = true;
   const e = $('signin-error');
   e.textContent = message;
   e.hidden = !message;
-  /** @type {HTMLTextAreaElement} */ ($('token')).value = '';
+  for (const id of ['mpin', 'mpin-new', 'mpin-again']) /** @type {HTMLInputElement} */ ($(id)).value = '';
   announce('');
   clearAlert();
-  $('token').focus();
+  $(/** @type {HTMLInputElement} */ ($('mobile')).value ? 'mpin' : 'mobile').focus();
 }
 
 /** Forgets everything of the signed-in admin: token, data, filters, rendered rows. */
 function resetSession() {
   clearToken();
+  try {
+    sessionStorage.removeItem(USER_KEY);
+  } catch {
+    // nothing stored
+  }
   state.claims = null;
+  state.user = null;
+  state.pendingMpin = '';
+  resetUsers();
   state.queue = state.caseDetail = state.metrics = null;
   state.filters = { status: 'pending', awc: '', reason: '', minAgeDays: '' };
   state.offset = 0;
@@ -114,57 +133,104 @@ setUnauthorizedHandler((err) => {
   showSignin(`${t('signin.expired')} (${err.message})`);
 });
 
+/** @param {HTMLElement} errorEl @param {HTMLInputElement} field @param {string} msg */
+function fieldError(errorEl, field, msg) {
+  errorEl.textContent = msg;
+  errorEl.hidden = false;
+  field.setAttribute('aria-invalid', 'true');
+  field.focus();
+}
+
 /** @param {SubmitEvent} ev */
 async function onSignin(ev) {
   ev.preventDefault();
-  const field = /** @type {HTMLTextAreaElement} */ ($('token'));
-  const value = field.value.trim().replace(/^Bearer\s+/i, '');
+  const mobileField = /** @type {HTMLInputElement} */ ($('mobile'));
+  const mpinField = /** @type {HTMLInputElement} */ ($('mpin'));
+  const mobile = mobileField.value.replace(/[\s-]/g, '');
+  const mpin = mpinField.value;
   const e = $('signin-error');
-  const fail = (/** @type {string} */ msg) => {
-    e.textContent = msg;
-    e.hidden = false;
-    field.setAttribute('aria-invalid', 'true');
-    field.focus();
-  };
-  if (!value) return fail(t('signin.empty'));
-  const claims = decodeClaims(value);
-  if (!claims) return fail(t('signin.malformed'));
-  setToken(value);
+  for (const f of [mobileField, mpinField]) f.removeAttribute('aria-invalid');
+  if (!/^(\+91)?[6-9][0-9]{9}$/.test(mobile)) return fieldError(e, mobileField, t('signin.badMobile'));
+  if (!/^[0-9]{4,6}$/.test(mpin)) return fieldError(e, mpinField, t('signin.badMpin'));
+  let signedIn;
   try {
-    // The service is the judge of the token: one small call proves it and the role.
-    await api(`/v1/review/cases${query({ limit: 1 })}`);
+    signedIn = await api('/v1/auth/login', { method: 'POST', body: { mobile, mpin, deviceId: deviceId() } });
   } catch (err) {
-    clearToken();
-    if (err instanceof ApiError && err.status === 401) return; // the handler showed sign-in with the message
-    return fail(describe(err));
+    mpinField.value = '';
+    return fieldError(e, mpinField, describe(err));
   }
-  field.removeAttribute('aria-invalid');
+  mpinField.value = '';
   e.hidden = true;
-  field.value = '';
-  enterConsole(claims);
+  useSession(signedIn);
+  if (!CONSOLE_ROLES.includes(signedIn.user.role)) {
+    await logout();
+    return fieldError(e, mobileField, t('signin.notForRole'));
+  }
+  if (signedIn.mustChangeMpin) {
+    state.pendingMpin = mpin;
+    $('signin').hidden = true;
+    $('mpin-change').hidden = false;
+    $('mpin-error').hidden = true;
+    $('mpin-new').focus();
+    return;
+  }
+  enterConsole(signedIn.user);
 }
 
-/** @param {Claims} claims */
-function enterConsole(claims) {
-  state.claims = claims;
+/** First sign-in with a one-time MPIN: she sets her own before anything else. @param {SubmitEvent} ev */
+async function onMpinChange(ev) {
+  ev.preventDefault();
+  const field = /** @type {HTMLInputElement} */ ($('mpin-new'));
+  const again = /** @type {HTMLInputElement} */ ($('mpin-again'));
+  const e = $('mpin-error');
+  if (!/^[0-9]{4,6}$/.test(field.value)) return fieldError(e, field, t('signin.badMpin'));
+  if (field.value !== again.value) return fieldError(e, again, t('mpin.mismatch'));
+  try {
+    const signedIn = await api('/v1/auth/mpin', { method: 'POST', body: { currentMpin: state.pendingMpin, newMpin: field.value } });
+    useSession(signedIn);
+    state.pendingMpin = '';
+    field.value = again.value = '';
+    $('mpin-change').hidden = true;
+    enterConsole(signedIn.user);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      resetSession();
+      return showSignin(describe(err));
+    }
+    field.value = again.value = '';
+    fieldError(e, field, describe(err));
+  }
+}
+
+/** @param {SignedInUser} user */
+function enterConsole(user) {
+  state.user = user;
+  state.claims = decodeClaims(loadToken() ?? '') ?? {};
+  try {
+    sessionStorage.setItem(USER_KEY, JSON.stringify(user));
+  } catch {
+    // memory only
+  }
   $('signin').hidden = true;
   $('console').hidden = false;
   $('signout').hidden = false;
+  const admin = user.role === 'district_admin';
+  $('nav-queue').hidden = $('nav-metrics').hidden = !admin;
   renderWho();
-  if (!location.hash || location.hash === '#') history.replaceState(null, '', '#queue');
+  if (!location.hash || location.hash === '#') history.replaceState(null, '', admin ? '#queue' : '#users');
   route(true);
 }
 
 function renderWho() {
-  const c = state.claims;
-  if (!c) return;
+  const u = state.user;
+  if (!u) return;
   const who = $('who');
-  const expires = c.exp ? ` · ${t('who.expires', { time: formatDateTime(new Date(c.exp * 1000).toISOString()) })}` : '';
-  who.textContent = t('who', { sub: c.sub ?? '?', district: c.district ?? '?' }) + expires;
+  who.textContent = t('who', { sub: u.name, district: [u.district, u.state].filter(Boolean).join(' / ') || '?' });
   who.hidden = false;
 }
 
-function signOut() {
+async function signOut() {
+  await logout();
   resetSession();
   history.replaceState(null, '', '#');
   showSignin();
@@ -179,14 +245,16 @@ function route(focus = true) {
   clearAlert();
   const hash = location.hash.slice(1);
   const caseMatch = /^case\/([0-9a-f-]{36})$/i.exec(hash);
-  const view = caseMatch ? 'case' : hash === 'metrics' ? 'metrics' : 'queue';
-  for (const id of ['queue', 'case', 'metrics']) $(id).hidden = id !== view;
-  const current = view === 'metrics' ? 'nav-metrics' : 'nav-queue';
-  for (const id of ['nav-queue', 'nav-metrics']) {
+  const admin = state.user?.role === 'district_admin';
+  const view = !admin || hash === 'users' ? 'users' : caseMatch ? 'case' : hash === 'metrics' ? 'metrics' : 'queue';
+  for (const id of ['queue', 'case', 'metrics', 'users']) $(id).hidden = id !== view;
+  const current = view === 'metrics' ? 'nav-metrics' : view === 'users' ? 'nav-users' : 'nav-queue';
+  for (const id of ['nav-queue', 'nav-metrics', 'nav-users']) {
     if (id === current) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
-  if (view === 'queue') void loadQueue(focus);
+  if (view === 'users') void loadUsers(/** @type {SignedInUser} */ (state.user), { describe, announce, showError, h }, focus);
+  else if (view === 'queue') void loadQueue(focus);
   else if (view === 'case' && caseMatch?.[1]) void loadCase(caseMatch[1], focus);
   else void loadMetrics(focus);
 }
@@ -559,6 +627,7 @@ function applyLang(lang) {
   if (state.queue) renderQueue();
   if (state.caseDetail && !$('case').hidden) renderCase();
   if (state.metrics) renderMetrics();
+  if (!$('users').hidden) renderUsers();
 }
 
 function toggleLang() {
@@ -589,8 +658,9 @@ function start() {
     e.preventDefault();
     $('main').focus();
   });
-  $('signout').addEventListener('click', signOut);
+  $('signout').addEventListener('click', () => void signOut());
   $('signin-form').addEventListener('submit', (e) => void onSignin(/** @type {SubmitEvent} */ (e)));
+  $('mpin-form').addEventListener('submit', (e) => void onMpinChange(/** @type {SubmitEvent} */ (e)));
   $('filters').addEventListener('submit', (e) => onFilter(/** @type {SubmitEvent} */ (e)));
   $('filters').addEventListener('reset', onResetFilters);
   $('decision').addEventListener('submit', (e) => void onDecision(/** @type {SubmitEvent} */ (e)));
@@ -608,8 +678,13 @@ function start() {
   window.addEventListener('hashchange', () => route(true));
 
   const saved = loadToken();
-  const claims = saved ? decodeClaims(saved) : null;
-  if (saved && claims) enterConsole(claims);
+  let user = null;
+  try {
+    user = JSON.parse(sessionStorage.getItem(USER_KEY) ?? 'null');
+  } catch {
+    user = null;
+  }
+  if (saved && user) enterConsole(user);
   else showSignin();
 }
 

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { Principal } from '../src/auth/principal.js';
+import { setMpin } from '../src/db/repositories/users.js';
 import { ADMIN, createHarness, enrolledBeneficiary, OTHER_ADMIN, OTHER_AWC_WORKER, OTHER_DISTRICT_WORKER, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
 // The console's dictionary is plain browser JS; Node can import it too.
 // @ts-expect-error — service/admin is not part of the TypeScript project
@@ -28,6 +29,16 @@ let userDataDir: string;
 const pageErrors: string[] = [];
 
 const ids = { reject: '', approve: '', otherDistrict: '' };
+/** Harness accounts given an MPIN, so the console signs in as people do. */
+const accounts = { admin: '', otherAdmin: '', worker: '' };
+const MPIN = '604712';
+
+/** The harness account of this principal (made by h.token), with MPIN set: her mobile number. */
+async function withMpin(p: Principal): Promise<string> {
+  await h.token(p);
+  await setMpin(h.ctx.db, p.sub, await h.ctx.mpin.hash(MPIN), false);
+  return (await h.ctx.db.query<{ mobile: string }>('SELECT mobile FROM users WHERE id = $1', [p.sub])).rows[0]!.mobile;
+}
 const otpIn = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 
 async function register(worker: Principal, name: string, mobile?: string): Promise<string> {
@@ -78,6 +89,10 @@ before(async () => {
   const kamla = await register(OTHER_DISTRICT_WORKER, 'Kamla Bai');
   ids.otherDistrict = await openCase(OTHER_DISTRICT_WORKER, kamla, 'refused_biometrics');
 
+  accounts.admin = await withMpin(ADMIN);
+  accounts.otherAdmin = await withMpin(OTHER_ADMIN);
+  accounts.worker = await withMpin(WORKER);
+
   mkdirSync(ARTIFACTS, { recursive: true });
   userDataDir = mkdtempSync(join(tmpdir(), 'chehra-chromium-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
@@ -117,10 +132,13 @@ async function waitText(selector: string, needle: string): Promise<void> {
   await page.waitForFunction(([s, n]) => (document.querySelector(s!) as HTMLElement | null)?.innerText.includes(n!) ?? false, [selector, needle]);
 }
 
-async function signIn(token: string): Promise<void> {
-  await page.locator('#token').fill(token);
+async function signIn(mobile: string, mpin = MPIN): Promise<void> {
+  await page.locator('#mobile').fill(mobile);
+  await page.locator('#mpin').fill(mpin);
   await page.getByRole('button', { name: dict.en['signin.submit']! }).click();
 }
+
+const storedToken = () => page.evaluate(() => sessionStorage.getItem('chehra.admin.token'));
 
 const queueNames = () => page.locator('#queue-table tbody .name').allInnerTexts();
 
@@ -152,28 +170,29 @@ test('the console is served at /admin with a strict CSP and no inline script', a
   assert.deepEqual(Object.keys(dict.en).filter((k) => !(k in dict.hi)), []);
 });
 
-test('sign-in refuses a malformed token, an expired one and a worker\u2019s, with the API\u2019s message', async () => {
-  await page.locator('#token').waitFor();
+test('sign-in refuses a malformed number, a wrong MPIN (as an unknown number) and a worker, with the API\u2019s message', async () => {
+  await page.locator('#mobile').waitFor();
   await shot('1-signin');
-  await signIn('not-a-token');
-  await waitText('#signin-error', dict.en['signin.malformed']!);
+  await signIn('12345');
+  await waitText('#signin-error', dict.en['signin.badMobile']!);
 
-  await signIn(await h.token(ADMIN, -60));
-  await waitText('#signin-error', 'the token has expired; sign in again');
+  await signIn(accounts.admin, '999999');
+  await waitText('#signin-error', 'the mobile number or the MPIN is wrong');
+  assert.equal(await page.locator('#mpin').inputValue(), '', 'the MPIN field is cleared');
   assert.equal(await page.locator('#console').isVisible(), false);
 
-  await signIn(await h.token(WORKER));
-  await waitText('#signin-error', 'the worker role may not do this');
+  await signIn(accounts.worker);
+  await waitText('#signin-error', dict.en['signin.notForRole']!);
   assert.equal(await page.locator('#console').isVisible(), false);
-  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'a refused token is not kept');
+  assert.equal(await storedToken(), null, 'a refused sign-in keeps no token');
 });
 
 test('a district admin filters the queue, rejects one case with a note and approves another by clicking', async () => {
-  const token = await h.token(ADMIN);
-  await signIn(token);
+  await signIn(accounts.admin);
   await waitText('#queue-count', '12 cases');
   // The token is in this tab's sessionStorage only.
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('chehra.admin.token')), token);
+  const token = (await storedToken())!;
+  assert.ok(token);
   assert.ok(!(await page.evaluate(() => Object.values(localStorage).join('\n'))).includes(token), 'token in localStorage');
   assert.ok(!(await queueNames()).includes('Kamla Bai'), 'another district\u2019s case in the queue');
   await shot('2-queue');
@@ -296,10 +315,13 @@ test('exclusion metrics: table and chart render, the flagged AWC is marked, CSV 
 });
 
 test("another district's admin sees none of these cases, and is refused one by its link", async () => {
+  const before = (await storedToken())!;
   await page.getByRole('button', { name: dict.en['signout']! }).click();
-  await page.locator('#token').waitFor();
-  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'sign-out forgets the token');
-  await signIn(await h.token(OTHER_ADMIN));
+  await page.locator('#mobile').waitFor();
+  assert.equal(await storedToken(), null, 'sign-out forgets the token');
+  const revoked = await h.call('GET', '/v1/review/cases', before);
+  assert.deepEqual([revoked.status, revoked.body.code], [401, 'session_revoked'], 'sign-out ended the session in the service');
+  await signIn(accounts.otherAdmin);
   await page.getByRole('link', { name: dict.en['nav.queue']! }).click();
   await page.getByLabel(dict.en['queue.status']!).selectOption('');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
@@ -321,12 +343,20 @@ test("another district's admin sees none of these cases, and is refused one by i
 test('an expired session goes back to sign-in with the reason; no page errors along the way', async () => {
   await page.getByRole('link', { name: dict.en['nav.queue']! }).click();
   await waitText('#queue-count', '1 case');
-  h.setNow(new Date(Date.now() + 2 * 3600_000)); // the token (10 minutes) is now expired
+  // 20 minutes on: the access token (15 min) has expired; the console refreshes it and carries on.
+  h.setNow(new Date(Date.now() + 20 * 60_000));
+  const first = await storedToken();
+  await page.getByRole('button', { name: dict.en['queue.refresh']! }).click();
+  await page.waitForFunction((t) => sessionStorage.getItem('chehra.admin.token') !== t, first);
+  await waitText('#queue-count', '1 case');
+  assert.equal(await page.locator('#console').isVisible(), true);
+  // 13 hours on: the session itself (12 h) has ended; refresh is refused and she is back at sign-in.
+  h.setNow(new Date(Date.now() + 13 * 3600_000));
   await page.getByRole('button', { name: dict.en['queue.refresh']! }).click();
   await waitText('#signin-error', dict.en['signin.expired']!);
   assert.equal(await page.locator('#console').isVisible(), false);
-  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'token');
+  assert.equal(await storedToken(), null);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'mpin', 'her number is kept; the MPIN is asked again');
   await shot('7-expired');
   assert.deepEqual(pageErrors, []);
 });
