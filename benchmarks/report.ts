@@ -113,6 +113,18 @@ function sdkSection(r: Json): string {
   return out.join('\n');
 }
 
+function browserSection(r: Json): string {
+  const out = ['## SDK in the browser (`npm run bench:browser`)', ''];
+  out.push(`The same pipeline in headless Chromium (onnxruntime-web, WASM, ${r.threads} thread(s), cross-origin isolated: ${r.crossOriginIsolated}) and in Node (1 thread), on the same ${r.images} lfw-dev images, interleaved in batches; each image the fastest of ${r.settings?.repeat ?? '?'} runs.`, '');
+  const stages = Object.keys(r.stages?.browser ?? {});
+  out.push(table(['stage', 'browser median ms', 'browser p95 ms', 'Node median ms', 'Node p95 ms'], stages.map((st) => [st, n(r.stages.browser[st]?.median, 1), n(r.stages.browser[st]?.p95, 1), n(r.stages.node[st]?.median, 1), n(r.stages.node[st]?.p95, 1)])));
+  const t = r.subset?.cpuThrottled ?? {};
+  out.push('', `First load into an empty profile: ${n(r.firstLoadBytesGzip / 1e6, 2)} MB on the wire (gzip), ${n(r.firstLoadBytes / 1e6, 2)} MB raw, ${n(r.firstLoadMs / 1000, 1)} s to a ready pipeline. On ${r.subset?.images} images: unthrottled ${n(r.subset?.unthrottled?.total?.median, 1)} ms, CPU throttled 4× ${n(t['4x']?.total?.median, 1)} ms, 6× ${n(t['6x']?.total?.median, 1)} ms; 1 WASM thread ${n(r.subset?.singleThread?.stages?.total?.median, 1)} ms; subnormal weights kept ${n(r.subset?.subnormalsKept?.total?.median, 1)} ms.`);
+  headline.push(['SDK in the browser (WASM) vs Node, same run', `${n(r.medianMs, 1)} vs ${n(r.nodeMedianMs, 1)} ms median: ${n(r.ratioToNode, 2)}× (target ≤ 1.6×)`, `${r.images} lfw-dev images, ${r.threads} WASM thread(s)`]);
+  headline.push(['browser first load (models + runtime + app)', `${n(r.firstLoadBytesGzip / 1e6, 2)} MB gzip (target ≤ 8 MB)`, `${n(r.firstLoadBytes / 1e6, 2)} MB raw; fr_pose fetched only when needed`]);
+  return out.join('\n');
+}
+
 function envelopeSection(r: Json): string {
   const out = ['## Opening an envelope (`npm run bench:envelope`)', ''];
   out.push(`${r.settings?.envelopes ?? '?'} envelopes × ${r.settings?.rounds ?? '?'} rounds, routes interleaved. The figure is the median over all ${r.settings?.samplesPerRoute ?? '?'} timed opens of one run; p95 is its spread. Speed-ups are ratios within this run.`, '');
@@ -277,7 +289,7 @@ function genericSection(name: string, r: Json): string {
 export function writeReport(): { report: string; readmeUpdated: boolean } {
   headline.length = 0;
   const names = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.json') && f !== 'runner.json').map((f) => f.slice(0, -5)) : [];
-  const order = ['accuracy', 'sdk', 'envelope-open', 'service', 'load', 'scale', 'scale-pglite', 'shards'];
+  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'envelope-open', 'service', 'load', 'scale', 'scale-pglite', 'shards'];
   names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const runner = load('runner');
   const sections: string[] = [];
@@ -293,7 +305,7 @@ export function writeReport(): { report: string; readmeUpdated: boolean } {
     prov.push([name, p.date, p.commit, p.node, p.cpu, p.load, last ? `${last.status} (${n(last.seconds, 0)} s)` : 'not in the last runner pass']);
     try {
       sections.push(
-        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : genericSection(name, r),
+        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : genericSection(name, r),
       );
     } catch (err) {
       sections.push(`## ${name}\n\nThis result could not be summarised (${(err as Error).message}); see \`results/${name}.json\`.`);

@@ -184,9 +184,11 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
   // Genuine: the network drops as she verifies; the sealed capture waits and goes when it is back.
   await page.getByRole('button', { name: 'Done' }).click();
   await page.getByRole('button', { name: new RegExp(SUNITA.name) }).click();
+  // Offline from before the capture: the camera and the models work without the network.
+  await page.getByRole('button', { name: 'Give ration — check face' }).waitFor();
+  await context.setOffline(true);
   await page.getByRole('button', { name: 'Give ration — check face' }).click();
   await screen('capture');
-  await context.setOffline(true);
   await explained(page.getByText(/No network\. Your photo is kept for \d+ s/).waitFor({ timeout: 180_000 }), 'offline');
   assert.equal(await page.getByRole('button', { name: 'Give ration without face' }).isVisible(), true);
   await shot('08-offline-waiting');
