@@ -168,7 +168,8 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
   await screen('beneficiary');
   await page.getByRole('button', { name: 'Take her face photo' }).click();
   await screen('capture');
-  await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2);
+  // The camera playing, or already done with its frame (on a quiet machine that is quick).
+  await page.waitForFunction(() => (document.querySelector('video')?.readyState ?? 0) >= 2 || document.querySelector('main')?.dataset.screen !== 'capture');
   await shot('06-camera');
   await screen('outcome');
   assert.match(await outcome(), /Her face is saved/);
@@ -246,9 +247,12 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
   // and no file holds the day's data.
   await context.close();
   const changed = changedFiles(before, snapshotProfile(profile));
-  assert.deepEqual(changed.filter((p) => ORIGIN_STORAGE.test(p)), []);
+  // Chromium opens its own session-storage and quota databases for any tab; neither may have
+  // anything filed under the app's origin.
+  const host = new URL(base).host;
+  assert.deepEqual(filesHolding(profile, changed.filter((p) => ORIGIN_STORAGE.test(p)), [host]), []);
   assert.deepEqual(filesHolding(profile, changed, [...secrets, SUNITA.name, REKHA.name, SUNITA.mobile.slice(3), REKHA.mobile.slice(3), NEW_MPIN, oneTimeMpin, '/v1/']), []);
-  console.log(`# profile: ${changed.length} files written by the browser itself (${changed.filter((p) => /Cache/.test(p)).length} of them its HTTP and code caches of /app/ files), no origin storage, none holding the day's data`);
+  console.log(`# profile: ${changed.length} files written by the browser itself (${changed.filter((p) => /Cache/.test(p)).length} of them its HTTP and code caches of /app/ files; ${changed.filter((p) => ORIGIN_STORAGE.test(p)).join(', ')} empty of the app's origin), none holding the day's data`);
   // Then as the app's origin sees it, in the same profile reopened.
   context = await launchChromium({ userDataDir: profile, fakeVideo: join(work, 'camera.y4m') });
   page = watch(context.pages()[0]!);
