@@ -280,12 +280,13 @@ test('the app wipes itself when the service signs her out (401) and after the id
     await page.locator('input[name=mpin]').fill(NEW_MPIN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await screen('list');
+    // The list has arrived (its request is not still in flight when the service ends the session).
+    await page.locator('.people li').first().waitFor();
   };
   await signIn();
   // The service ends the session (as a supervisor disabling her, or a logout elsewhere would).
   const r = await h.call('POST', '/v1/auth/logout', secrets.at(-2));
   assert.equal(r.status, 204);
-  await page.locator('input[name=search]').fill('S');
   await page.getByRole('button', { name: 'Register a beneficiary' }).click();
   await page.locator('input[name=name]').fill('Meena Testcase');
   await page.getByRole('button', { name: 'Next' }).click();

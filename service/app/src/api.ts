@@ -1,3 +1,4 @@
+import type { Beneficiary, SignedIn, User } from '@chehra/contract';
 import { ChehraApiError, ChehraClient, WorkerSession } from '@chehra/sdk/browser';
 
 /**
@@ -6,32 +7,7 @@ import { ChehraApiError, ChehraClient, WorkerSession } from '@chehra/sdk/browser
  * of it; it runs on sign-out, on any 401 from the service, and after the idle timeout.
  */
 
-export interface User {
-  id: string;
-  role: string;
-  name: string;
-  mobile: string;
-  state: string | null;
-  district: string | null;
-  awc: string | null;
-}
-
-export interface SignedIn {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  mustChangeMpin: boolean;
-  user: User;
-}
-
-export interface Beneficiary {
-  id: string;
-  category: string;
-  name: string;
-  birthDate: string | null;
-  mobileMasked: string | null;
-  guardian: { name: string; relation: string | null } | null;
-}
+export type { SignedIn, User, Beneficiary } from '@chehra/contract';
 
 /** An answer from the service that is not a success: its status and machine-readable code. */
 export class ServiceError extends Error {

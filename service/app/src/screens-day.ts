@@ -1,3 +1,4 @@
+import { CATEGORIES, CONSENT_METHODS, isChild, type Category } from '@chehra/contract';
 import { asServiceError, call, client, knownBeneficiaries, loadBeneficiaries, logout, signedIn, type Beneficiary } from './api.js';
 import { alertBox, button, field, h, say, show } from './dom.js';
 import { language, notice, NOTICE_LANGUAGES, NOTICE_VERSION, t, type Key } from './i18n.js';
@@ -5,8 +6,6 @@ import type { FallbackReason } from './screens-face.js';
 
 /** One AWC's day: the list, registering, a beneficiary's page, consent. */
 
-export const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl'] as const;
-const isChild = (c: string) => c.startsWith('child');
 const categoryLabel = (c: string) => t(`cat_${c}` as Key);
 
 export interface DayActions {
@@ -48,17 +47,17 @@ function registerScreen(actions: DayActions): void {
   const gName = h('input', { name: 'guardianName', autocomplete: 'off' });
   const gRel = h('input', { name: 'guardianRelation', autocomplete: 'off' });
   const guardian = h('fieldset', { class: 'guardian', hidden: true }, field('guardianName', gName), field('guardianRelation', gRel));
-  category.addEventListener('change', () => (guardian.hidden = !isChild(category.value)));
+  category.addEventListener('change', () => (guardian.hidden = !isChild(category.value as Category)));
   const box = alertBox();
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
       const b = await client().createBeneficiary({
         name: name.value.trim(),
-        category: category.value as (typeof CATEGORIES)[number],
+        category: category.value as Category,
         ...(birth.value ? { birthDate: birth.value } : {}),
         ...(mobile.value.trim() ? { mobile: mobile.value.trim() } : {}),
-        ...(isChild(category.value) ? { guardian: { name: gName.value.trim(), relation: gRel.value.trim() } } : {}),
+        ...(isChild(category.value as Category) ? { guardian: { name: gName.value.trim(), relation: gRel.value.trim() } } : {}),
       });
       consentScreen(b as Beneficiary, actions);
     } catch (err) {
@@ -78,11 +77,11 @@ export function consentScreen(b: Beneficiary, actions: DayActions): void {
     text.lang = chosen;
     text.textContent = notice(chosen);
   });
-  const method = h('select', { name: 'consentMethod' }, ...(['verbal', 'thumb_impression', 'signature'] as const).map((m) => h('option', { value: m }, t(`method_${m}`))));
+  const method = h('select', { name: 'consentMethod' }, ...CONSENT_METHODS.map((m) => h('option', { value: m }, t(`method_${m}`))));
   const box = alertBox();
   const agree = async () => {
     try {
-      await client().recordConsent(b.id, { purpose: 'face_verification', givenBy: isChild(b.category) ? 'guardian' : 'self', noticeVersion: NOTICE_VERSION, language: chosen, method: method.value as 'verbal' });
+      await client().recordConsent(b.id, { purpose: 'face_verification', givenBy: isChild(b.category as Category) ? 'guardian' : 'self', noticeVersion: NOTICE_VERSION, language: chosen, method: method.value as (typeof CONSENT_METHODS)[number] });
       await beneficiaryScreen(b, actions);
     } catch (err) {
       const se = asServiceError(err);

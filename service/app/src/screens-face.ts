@@ -1,3 +1,4 @@
+import type { FallbackReason } from '@chehra/contract';
 import { ChehraApiError, ChehraSessionError, type PendingCapture } from '@chehra/sdk/browser';
 import { asServiceError, client, session, signedIn, type Beneficiary } from './api.js';
 import { startCapture, type CaptureHandle } from './camera.js';
@@ -10,7 +11,7 @@ import { language, t } from './i18n.js';
  * network drops it is kept for its validity window and sent again when the network is back.
  */
 
-export type FallbackReason = 'no_match' | 'liveness_failed' | 'no_consent' | 'not_enrolled' | 'template_expired' | 'poor_quality' | 'camera_fault' | 'child_too_young' | 'disability_or_injury' | 'refused_biometrics';
+export type { FallbackReason };
 
 interface Advice {
   reason: FallbackReason;
