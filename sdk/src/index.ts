@@ -32,6 +32,7 @@ export {
   type SealableCapture,
   type PendingCapture,
   type WorkerSessionOptions,
+  type SignInOptions,
   type SendOptions,
   type VerifyOptions,
 } from './session.js';

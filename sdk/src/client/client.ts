@@ -9,15 +9,18 @@ import type {
   ConsentWithdrawal,
   Enrolment,
   FallbackCase,
+  ChangeMpinInput,
   Health,
   Identification,
   IdentifyInput,
+  LoginInput,
   NewBeneficiary,
   OpenFallbackCaseInput,
   OtpSent,
   ReviewQueue,
   ReviewQueueQuery,
   ServiceKeys,
+  SignedIn,
   Verification,
   VerifyInput,
   WithdrawConsentInput,
@@ -64,6 +67,30 @@ export class ChehraClient {
   /** The service's public encryption keys; seal to the one whose kid is `current`. */
   keys(opts?: CallOptions): Promise<ServiceKeys> {
     return this.http.request<ServiceKeys>('GET', '/v1/keys', '/v1/keys', undefined, false, opts);
+  }
+
+  /**
+   * Mobile + MPIN sign-in (no token needed). An unknown number and a wrong MPIN are the same
+   * `invalid_credentials` (401); `account_locked` (423) after 5 wrong MPINs, with `retryAfter`.
+   * The MPIN is sent in the body only; it is never part of an error.
+   */
+  login(input: LoginInput, opts?: CallOptions): Promise<SignedIn> {
+    return this.http.request<SignedIn>('POST', '/v1/auth/login', '/v1/auth/login', input, false, opts);
+  }
+
+  /** A new access token and refresh token for the session; the old refresh token is spent. */
+  refresh(refreshToken: string, opts?: CallOptions): Promise<SignedIn> {
+    return this.http.request<SignedIn>('POST', '/v1/auth/refresh', '/v1/auth/refresh', { refreshToken }, false, opts);
+  }
+
+  /** Changes the MPIN (required after a one-time MPIN); answers a fresh session's tokens. */
+  changeMpin(input: ChangeMpinInput, opts?: CallOptions): Promise<SignedIn> {
+    return this.http.request<SignedIn>('POST', '/v1/auth/mpin', '/v1/auth/mpin', input, true, opts);
+  }
+
+  /** Ends the token's session in the service: its refresh token and every access token are refused from now on. */
+  async logout(opts?: CallOptions): Promise<void> {
+    await this.http.request<unknown>('POST', '/v1/auth/logout', '/v1/auth/logout', undefined, true, opts);
   }
 
   createBeneficiary(input: NewBeneficiary, opts?: CallOptions): Promise<Beneficiary> {

@@ -123,6 +123,7 @@ export class HttpTransport {
     } catch {
       json = undefined;
     }
+    if (res.status === 204) return undefined as T;
     if (res.ok) {
       if (json === null || typeof json !== 'object') {
         throw new ChehraApiError({ status: res.status, code: 'invalid_response', message: 'the answer was not the service JSON (a proxy or captive portal?)', route });

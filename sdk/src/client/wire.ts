@@ -47,3 +47,10 @@ export type ReviewQueue = C.ReviewQueue;
 export type ServiceKeys = C.ServiceKeys;
 export type PublicServiceKey = C.ServiceKeys['keys'][number];
 export type Health = C.Health;
+
+/** POST /v1/auth/login: the worker's mobile number, MPIN and this device's stable id. */
+export type LoginInput = C.LoginBody;
+export type ChangeMpinInput = C.ChangeMpinBody;
+/** Sign-in, refresh and MPIN change: tokens (access ≤ 15 min; refresh good once) and the account. */
+export type SignedIn = C.SignedIn;
+export type SignedInUser = C.User;

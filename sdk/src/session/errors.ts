@@ -7,6 +7,8 @@ export type SessionErrorCode =
   | 'token_malformed'
   /** A new token belongs to another worker than the session's. */
   | 'token_worker_mismatch'
+  /** `refresh()` on a session opened with a token only (no refresh token): sign in again. */
+  | 'refresh_unavailable'
   /** The pipeline's result was a failure, or lacks an embedding / model id / scores. */
   | 'capture_invalid'
   /** The sealed capture waited longer than `pendingTtlMs` and was dropped: capture again. */

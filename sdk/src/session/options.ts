@@ -6,6 +6,11 @@ export interface WorkerSessionOptions {
   /** The worker's bearer token from sign-in. */
   token: string;
   /**
+   * The refresh token of the same sign-in, held in memory only: an access token that expires
+   * (15 min) is then refreshed once, transparently. `WorkerSession.signIn` sets it.
+   */
+  refreshToken?: string;
+  /**
    * How long a sealed capture may wait for its answer before it is dropped (and its embedding
    * zeroed). Default 120 s: well inside the service's 300 s capture window, with room for a
    * slow upload and some clock error.
@@ -26,4 +31,14 @@ export interface VerifyOptions extends SendOptions {
   scheme?: 'THR';
   /** This device's id: the service counts failed face attempts per beneficiary and device. */
   deviceId?: string;
+}
+
+/** `WorkerSession.signIn`: everything a session needs, with the worker's credentials instead of a token. */
+export interface SignInOptions extends Omit<WorkerSessionOptions, 'token' | 'refreshToken'> {
+  /** Her user id: the 10-digit mobile number (+91 allowed). */
+  mobile: string;
+  /** 4–6 digits; sent once, never kept. */
+  mpin: string;
+  /** This phone's stable id (8–128 of A–Z a–z 0–9 . _ : -): failed MPINs are counted per device too. */
+  deviceId: string;
 }

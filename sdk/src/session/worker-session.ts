@@ -4,7 +4,9 @@ import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '../envelope/
 import { checkCapture, isHandle, type PendingCapture, type SealableCapture } from './capture.js';
 import { ChehraSessionError, closedError } from './errors.js';
 import { handleOf, PendingCaptures, type Pending } from './pending.js';
-import type { SendOptions, VerifyOptions, WorkerSessionOptions } from './options.js';
+import type { SignedIn, SignedInUser } from '../client/wire.js';
+import type { SendOptions, SignInOptions, VerifyOptions, WorkerSessionOptions } from './options.js';
+import { endSession, requestSignIn } from './sign-in.js';
 import { currentServiceKey, type ServiceKey } from './service-key.js';
 import { decodeClaims } from './token.js';
 
@@ -16,6 +18,9 @@ import { decodeClaims } from './token.js';
 
 interface State {
   token: string | undefined;
+  /** The sign-in's refresh token (memory only), when the session signed in itself. */
+  refresh: string | undefined;
+  mustChangeMpin: boolean;
   key: ServiceKey | undefined;
   keyFetch: Promise<ServiceKey> | undefined;
   pending: PendingCaptures;
@@ -34,7 +39,9 @@ export class WorkerSession {
   readonly #now: () => number;
   readonly #useServerClock: boolean;
   readonly #worker: string;
+  readonly #options: WorkerSessionOptions;
   #tokenExp: number | undefined;
+  #user: SignedInUser | undefined;
   #counter = 0;
 
   static {
@@ -48,15 +55,29 @@ export class WorkerSession {
     return session;
   }
 
+  /**
+   * Signs in with mobile + MPIN (POST /v1/auth/login) and opens the session. With a one-time MPIN
+   * (`mustChangeMpin`), only `changeMpin` and `logout` work until she has set her own.
+   */
+  static async signIn(options: SignInOptions): Promise<WorkerSession> {
+    const { mobile: _m, mpin: _p, deviceId: _d, ...rest } = options;
+    const signed = await requestSignIn(options);
+    const session = new WorkerSession({ ...rest, token: signed.accessToken, refreshToken: signed.refreshToken });
+    session.#adopt(signed);
+    await session.refreshKeys();
+    return session;
+  }
+
   constructor(options: WorkerSessionOptions) {
     const claims = decodeClaims(options.token);
+    this.#options = options;
     this.#worker = claims.sub;
     this.#tokenExp = claims.exp;
     this.#ttl = options.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS;
     if (!(this.#ttl > 0)) throw new RangeError('pendingTtlMs must be positive');
     this.#now = options.now ?? Date.now;
     this.#useServerClock = options.useServerClock ?? true;
-    this.#state = { token: options.token, key: undefined, keyFetch: undefined, pending: new PendingCaptures(this.#ttl, this.#now), closed: false, abort: new AbortController() };
+    this.#state = { token: options.token, refresh: options.refreshToken, mustChangeMpin: false, key: undefined, keyFetch: undefined, pending: new PendingCaptures(this.#ttl, this.#now), closed: false, abort: new AbortController() };
     this.#client = new ChehraClient({
       baseUrl: options.baseUrl,
       token: () => this.#open().token,
@@ -75,6 +96,42 @@ export class WorkerSession {
   /** When the token expires, by its own claim (not verified; for the UI to prompt sign-in). */
   get tokenExpiresAt(): Date | undefined {
     return this.#tokenExp === undefined ? undefined : new Date(this.#tokenExp * 1000);
+  }
+
+  /** Signed in with a one-time MPIN: call `changeMpin` before anything else. */
+  get mustChangeMpin(): boolean {
+    return this.#open().mustChangeMpin;
+  }
+
+  /** Her account as the service gave it at sign-in (mobile masked), when the session signed in itself. */
+  get user(): SignedInUser | undefined {
+    this.#open();
+    return this.#user;
+  }
+
+  /** Sets her own MPIN (after a one-time MPIN, or any time); the service starts a fresh session. */
+  async changeMpin(currentMpin: string, newMpin: string, options: CallOptions = {}): Promise<void> {
+    this.#open();
+    this.#adopt(await this.#guard(() => this.#client.changeMpin({ currentMpin, newMpin }, this.#callOptions(options))));
+  }
+
+  /** A new access token from the refresh token (spent: a second use ends the session in the service). */
+  async refresh(options: CallOptions = {}): Promise<void> {
+    const refresh = this.#open().refresh;
+    if (!refresh) throw new ChehraSessionError('refresh_unavailable', 'this session was opened with a token only; sign in again');
+    this.#adopt(await this.#guard(() => this.#client.refresh(refresh, this.#callOptions(options))));
+  }
+
+  /** Takes the tokens of a sign-in, refresh or MPIN change (same worker only). */
+  #adopt(signed: SignedIn): void {
+    const state = this.#open();
+    const claims = decodeClaims(signed.accessToken);
+    if (claims.sub !== this.#worker) throw new ChehraSessionError('token_worker_mismatch', 'the new token belongs to another worker; log out and start a new session');
+    state.token = signed.accessToken;
+    state.refresh = signed.refreshToken;
+    state.mustChangeMpin = signed.mustChangeMpin;
+    this.#tokenExp = claims.exp;
+    this.#user = signed.user;
   }
 
   get closed(): boolean {
@@ -219,6 +276,7 @@ export class WorkerSession {
     this.#open();
     const handle = isHandle(capture) ? capture : await this.seal(capture, options);
     let resealed = false;
+    let refreshed = false;
     for (;;) {
       const entry = this.#live(handle);
       try {
@@ -227,6 +285,12 @@ export class WorkerSession {
         return result;
       } catch (err) {
         if (this.#state.closed) throw closedError();
+        // An expired access token is refused before the envelope is opened (its nonce is not spent): refresh once, resend.
+        if (err instanceof ChehraApiError && err.code === 'token_expired' && !refreshed && this.#state.refresh) {
+          refreshed = true;
+          await this.refresh(options);
+          continue;
+        }
         if (err instanceof ChehraApiError && err.code === 'envelope_unknown_key' && !resealed) {
           resealed = true;
           await this.refreshKeys(options);
@@ -246,12 +310,17 @@ export class WorkerSession {
 
   /**
    * Ends the session: aborts requests in flight, zeroes the service key and every embedding
-   * held for pending captures, drops the token and envelopes. Every later call throws
-   * `session_closed`. Safe to call twice.
+   * held for pending captures, drops the tokens and envelopes — at once, before any network —
+   * then, when this session owns the sign-in (it signed in itself, or was given the refresh
+   * token), ends it in the service (POST /v1/auth/logout), so the token is refused even if a copy
+   * exists. A session opened with a bare token leaves that to whoever signed in. Resolves true
+   * when the service confirmed it. Every later call throws `session_closed`. Safe to call twice.
    */
-  logout(): void {
+  logout(): Promise<boolean> {
     const state = this.#state;
-    if (state.closed) return;
+    if (state.closed) return Promise.resolve(false);
+    const token = state.token;
+    const ownsSignIn = state.refresh !== undefined;
     state.closed = true;
     state.abort.abort();
     state.pending.dropAll();
@@ -259,6 +328,9 @@ export class WorkerSession {
     state.key = undefined;
     state.keyFetch = undefined;
     state.token = undefined;
+    state.refresh = undefined;
+    this.#user = undefined;
+    return token && ownsSignIn ? endSession(this.#options, token) : Promise.resolve(false);
   }
 
   #open(): State {
