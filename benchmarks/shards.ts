@@ -131,6 +131,7 @@ for (const way of Object.keys(WAYS) as Way[]) {
           return tx.query<T>(sql, params);
         },
         exec: (sql: string) => tx.exec(sql),
+        vector: (e: Float32Array) => tx.vector(e),
       };
       await nearestInDistrict(ex, state, district, MODEL, probes[0]!, 5);
       return captured.filter((l) => !/^\s*Output:/.test(l)).map((l) => l.replace(/'\[[^\]]*\]'/g, "'[…]'")).join('\n');

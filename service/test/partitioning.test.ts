@@ -58,6 +58,7 @@ function explaining(db: Queryable, plans: PlanNode[][]): Queryable {
       return db.query<T>(sql, params);
     },
     exec: (sql) => db.exec(sql),
+    vector: (e) => db.vector(e),
   };
 }
 

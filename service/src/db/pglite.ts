@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { Database, Queryable } from './types.js';
+import { encodeVectorText } from './vector-param.js';
 
 /**
  * Embedded PostgreSQL (WASM) with pgvector. It is single-connection: PGlite queues
@@ -15,6 +16,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     exec: async (sql: string) => {
       await q.exec(sql);
     },
+    vector: encodeVectorText,
   });
   const base = wrap(pg);
   return {

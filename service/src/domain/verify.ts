@@ -1,9 +1,8 @@
 import type { Scheme } from '@chehra/contract';
 import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
-import { activeConsent } from '../db/repositories/consents.js';
 import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
-import { countFailedFaceAttempts, findDistribution, insertVerification, recordDistribution, setVerificationOutcome, type VerificationOutcome } from '../db/repositories/verifications.js';
+import { countFailedFaceAttempts, insertVerification, recordDistribution, setVerificationOutcome, visitState, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { openFallbackCase } from '../db/repositories/fallback-cases.js';
 import { conflict } from '../errors.js';
@@ -44,10 +43,11 @@ type Decision = Pick<VerificationResult, 'outcome' | 'score' | 'threshold' | 'fa
 /** The face decision, before anything is written. */
 async function decide(tx: Queryable, input: VerificationInput, month: string): Promise<Decision> {
   const { beneficiary: b, probe } = input;
-  if (await findDistribution(tx, b.id, input.scheme, month)) {
+  const visit = await visitState(tx, b.id, input.scheme, month);
+  if (visit.distributed) {
     return { outcome: 'already_distributed', score: null, threshold: null, refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
   }
-  if (!(await activeConsent(tx, b.id))) {
+  if (!visit.consented) {
     return { outcome: 'no_consent', score: null, threshold: null, fallback: fallbackFor('no_consent'), refusal: { code: 'consent_required', message: 'no active consent for face verification' } };
   }
   // A capture that does not look live gets no score: a spoof should learn nothing about how close it came.

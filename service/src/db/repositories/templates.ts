@@ -1,4 +1,3 @@
-import pgvector from 'pgvector';
 import type { Queryable } from '../types.js';
 
 export interface NewTemplate {
@@ -13,8 +12,6 @@ export interface NewTemplate {
   expiresAt: Date;
 }
 
-const vec = (e: Float32Array) => pgvector.toSql(Array.from(e));
-
 /**
  * Re-enrolment replaces the beneficiary's templates for that model: one face, one current template.
  * Templates are partitioned by state (migration 003): the state's partition is made on its first
@@ -26,7 +23,7 @@ export async function replaceTemplate(tx: Queryable, t: NewTemplate): Promise<{ 
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO templates (beneficiary_id, model_id, embedding, quality, liveness, district, state, created_by, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [t.beneficiaryId, t.modelId, vec(t.embedding), t.quality, t.liveness, t.district, t.state, t.createdBy, t.expiresAt],
+    [t.beneficiaryId, t.modelId, tx.vector(t.embedding), t.quality, t.liveness, t.district, t.state, t.createdBy, t.expiresAt],
   );
   return { id: rows[0]!.id, replaced: deleted.length };
 }
@@ -69,7 +66,7 @@ export async function scoreBeneficiaryTemplates(db: Queryable, beneficiaryId: st
             (expires_at IS NOT NULL AND expires_at <= $4) AS expired
      FROM templates WHERE state = $5 AND beneficiary_id = $1
      ORDER BY score DESC NULLS LAST`,
-    [beneficiaryId, modelId, vec(probe), now, state],
+    [beneficiaryId, modelId, db.vector(probe), now, state],
   );
   return rows.map((r) => ({ ...r, score: r.score === null ? Number.NaN : Number(r.score) }));
 }
@@ -110,7 +107,7 @@ export async function nearestInDistrict(db: Queryable, state: string, district: 
        ORDER BY embedding <=> $3 LIMIT $4
      )
      SELECT beneficiary_id AS "beneficiaryId", 1 - distance AS score FROM nearest ORDER BY distance + 0`,
-    [district, modelId, vec(probe), limit, excludeBeneficiaryId ?? null, state],
+    [district, modelId, db.vector(probe), limit, excludeBeneficiaryId ?? null, state],
   );
   return rows.map((r) => ({ beneficiaryId: r.beneficiaryId, score: Number(r.score) }));
 }

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { connectDatabase } from '../src/db/connect.js';
+import type { Database, Queryable } from '../src/db/types.js';
+import { createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
+
+/**
+ * Statements one verification sends to the database, counted at the adapter: every statement is a
+ * round trip on a server and ~0.15 ms of the one core on PGlite (benchmarks/db-params.ts). A match
+ * was 12 (the audit head's SELECT … FOR UPDATE and UPDATE among them); it is 9 now: the
+ * beneficiary, BEGIN, the nonce, the ration-and-consent check, the score, the verification, the
+ * distribution, the audit entry, COMMIT.
+ */
+let h: Harness;
+let db: Database;
+let statements: string[] = [];
+before(async () => {
+  const url = process.env.TEST_DATABASE_URL;
+  db = await connectDatabase(url ? { databaseUrl: url } : {});
+  h = await createHarness({ db: counting(db) });
+});
+after(async () => {
+  await h.close();
+  await db.close();
+});
+
+function counting(inner: Database): Database {
+  const wrap = (q: Queryable): Queryable => ({
+    query: (sql, params) => (statements.push(sql.replace(/\s+/g, ' ').trim()), q.query(sql, params)),
+    exec: (sql) => (statements.push(sql.replace(/\s+/g, ' ').trim()), q.exec(sql)),
+    vector: (e) => q.vector(e),
+  });
+  return {
+    ...wrap(inner),
+    kind: inner.kind,
+    transaction: (fn) => {
+      statements.push('BEGIN');
+      return inner.transaction((tx) => fn(wrap(tx))).finally(() => statements.push('COMMIT'));
+    },
+    close: () => inner.close(),
+  };
+}
+
+test('a matching verification takes 9 statements', async () => {
+  const { id } = await enrolledBeneficiary(h, syntheticFace(120, h.dim));
+  statements = [];
+  const r = await h.call('POST', '/v1/verifications', await h.token(WORKER), { beneficiaryId: id, envelope: h.seal(syntheticFace(120, h.dim, 0.3, 1), WORKER.sub) });
+  assert.equal(r.body.match, true);
+  assert.equal(statements.length, 9, statements.join('\n'));
+  assert.ok(!statements.some((s) => /audit_head/.test(s)), 'no writer touches the audit head');
+});
