@@ -181,7 +181,20 @@ function loadSection(r: Json): string {
   out.push(table(['database', 'offered rate', 'p50 ms, median [range over runs]', 'p99 ms, median [range over runs]', 'errors'], rows));
   out.push('');
   for (const t of r.results ?? []) {
-    out.push(`- **${t.target}**: ${t.database}. Seeded ${t.seeded?.beneficiaries} beneficiaries over ${t.seeded?.states} states in ${n(t.seeded?.seconds)} s; closed-loop estimate ${n(t.closedLoopEstimate?.verificationsPerSecond)}/s at 8 in flight. Rows written match responses: ${t.written?.consistentWithResponses}; audit chain ok: ${t.auditChain?.ok} (${t.auditChain?.entries} entries).${t.sessionProxy ? ` Connected through lib/pg-session-proxy.ts (${t.sessionProxy.waits} waits): ${t.sessionProxy.why}.` : ''}`);
+    out.push(`- **${t.target}**: ${t.database}. Seeded ${t.seeded?.beneficiaries} beneficiaries over ${t.seeded?.states} states in ${n(t.seeded?.seconds)} s; closed-loop estimate ${n(t.closedLoopEstimate?.verificationsPerSecond)}/s at 8 in flight. Rows written match responses: ${t.written?.consistentWithResponses}; audit chain ok: ${t.auditChain?.ok} (${t.auditChain?.entries} entries).`);
+  }
+  // Where the CPU goes, per fixed-rate run (median over runs at each level).
+  const cpuRows: string[][] = [];
+  for (const t of r.results ?? []) {
+    for (const l of t.atLevels ?? []) {
+      const runs = (t.steps ?? []).filter((s: Json) => String(s.label).startsWith(`${l.level * 100}%`));
+      const m = (f: (s: Json) => number | null | undefined) => n(med(runs.map((s: Json) => f(s) ?? Number.NaN)), 2);
+      cpuRows.push([t.target, `${l.level * 100} %`, m((s) => s.serverCpuMsPerVerification), m((s) => s.dbCpuMsPerVerification), m((s) => s.generatorCpuShare), m((s) => s.otherCores), m((s) => s.db?.lockWaiters?.mean), m((s) => s.db?.commitLatency?.p50Ms), m((s) => s.loadAverage1m)]);
+    }
+  }
+  if (cpuRows.length) {
+    out.push('', `**Where the CPU goes.** ${r.method?.cpu ?? ''} Lock waiters: backends waiting on a heavyweight lock, mean over 100 ms samples (pg_stat_activity). Commit: a one-row INSERT committed every 200 ms beside the load.`, '');
+    out.push(table(['database', 'level', 'service CPU ms / verification', 'database CPU ms / verification', 'generator, cores', 'others on the machine, cores', 'lock waiters (mean)', 'commit p50 ms', 'load average'], cpuRows));
   }
   // Latency against offered rate, every step of every target.
   const series: XySeries[] = [];
@@ -196,7 +209,7 @@ function loadSection(r: Json): string {
     const m = t.mixedDay;
     if (!m) continue;
     out.push('', `### Mixed day on ${t.target}`, '');
-    out.push(`${m.visits} visits at ${n(m.visitsPerSecond)}/s for ${n(m.seconds)} s (${r.settings?.mixedShare} × the max sustained verification rate) = ${m.requests} requests, ${n(m.requestsPerSecond)} requests/s; ${m.errors} errors. One run: p50/p99 are over that run's requests. Server CPU ${m.serverCpuShare ?? '?'} core${m.dbProcessCpuShare != null ? `, database process ${m.dbProcessCpuShare} core` : ''}; load average ${m.loadAverage1m}.`, '');
+    out.push(`${m.visits} visits at ${n(m.visitsPerSecond)}/s for ${n(m.seconds)} s (${r.settings?.mixedShare} × the max sustained verification rate) = ${m.requests} requests, ${n(m.requestsPerSecond)} requests/s; ${m.errors} errors. One run: p50/p99 are over that run's requests. Service CPU ${m.serverCpuShare ?? '?'} core${m.dbCpuShare != null ? `, database backends ${m.dbCpuShare} core` : ''}; load average ${m.loadAverage1m}.`, '');
     out.push(`Visit mix: ${(m.mix ?? []).map((x: Json) => `${x.kind} ${Math.round(x.weight * 100)} %`).join(', ')}.`, '');
     out.push(table(['operation', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'errors'], Object.entries(m.ops ?? {}).map(([op, o]: [string, Json]) => [op, o.requests, n(o.p50Ms), n(o.p99Ms), n(o.maxMs), `${o.errors}${o.errors ? ` ${JSON.stringify(o.errorCodes)}` : ''}`])));
     out.push('', ...Object.entries(m.flows ?? {}).map(([k, v]) => `- ${k}: ${v}`));
@@ -206,8 +219,24 @@ function loadSection(r: Json): string {
     headline.push([`max sustained verifications/s, zero errors (${first.target})`, `${n(first.maxSustained?.verificationsPerSecond)}/s`, `open-loop search, ${r.settings?.stepSeconds} s steps; first failing rate ${n(first.maxSustained?.firstFailingRate)}/s`]);
     for (const l of first.atLevels ?? []) headline.push([`p50 / p99 at ${l.level * 100} % (${n(l.rate)}/s, ${first.target})`, `${n(l.p50Ms?.median)} / ${n(l.p99Ms?.median)} ms`, `median of ${l.runs} runs; p99 range ${n(l.p99Ms?.min)}–${n(l.p99Ms?.max)}`]);
   }
-  for (const t of (r.results ?? []).slice(1)) headline.push([`max sustained verifications/s (${t.target})`, `${n(t.maxSustained?.verificationsPerSecond)}/s`, t.target === 'pglite-socket' ? 'PGlite over the pg wire protocol, not a PostgreSQL server' : 'same method']);
+  for (const t of (r.results ?? []).slice(1)) {
+    headline.push([`max sustained verifications/s (${t.target})`, `${n(t.maxSustained?.verificationsPerSecond)}/s`, 'same method']);
+    const half = (t.atLevels ?? []).find((l: Json) => l.level === 0.5);
+    if (half) headline.push([`p50 / p99 at 50 % (${n(half.rate)}/s, ${t.target})`, `${n(half.p50Ms?.median)} / ${n(half.p99Ms?.median)} ms`, `median of ${half.runs} runs; CPU per verification: service ${n(half.serverCpuMsPerVerification?.median, 2)} ms, database ${n(half.dbCpuMsPerVerification?.median, 2)} ms`]);
+  }
   if (first?.mixedDay) headline.push([`mixed day (${first.target})`, `${first.mixedDay.requests} requests, ${first.mixedDay.errors} errors`, 'one run; per-op table in REPORT.md']);
+  return out.join('\n');
+}
+
+/** benchmarks/db-params.ts: the cost of one statement, the vector's encoding, prepared statements. */
+function dbParamsSection(r: Json): string {
+  const out = ['## One statement, the vector parameter, prepared statements (`npm run bench:db-params`)', ''];
+  out.push(`${r.n} statements in a row on one connection per variant, ${r.reps} interleaved reps, the median rep. Database CPU: the backend's for the server, this process's for PGlite (it runs inside). Encoding one 512-d probe in JS: ${Object.entries(r.encodeUsPerProbe ?? {}).map(([k, v]) => `${k} ${n(v)} µs`).join(', ')}.`, '');
+  const rows: string[][] = [];
+  for (const target of ['pglite', 'server']) for (const [label, v] of Object.entries((r[target] ?? {}) as Json)) rows.push([target, label, n((v as Json).wallUsPerStatement), n((v as Json).dbCpuUsPerStatement)]);
+  out.push(table(['database', 'statement', 'wall µs / statement', 'database CPU µs / statement'], rows));
+  const s = r.server ?? {};
+  if (s['score, text17, unnamed'] && s['score, binary, prepared']) headline.push(['1:1 score statement, server: text unnamed → binary prepared', `${n(s['score, text17, unnamed'].dbCpuUsPerStatement)} → ${n(s['score, binary, prepared'].dbCpuUsPerStatement)} µs database CPU`, `bench:db-params, median of ${r.reps} reps`]);
   return out.join('\n');
 }
 
@@ -305,7 +334,7 @@ export function writeReport(): { report: string; readmeUpdated: boolean } {
     prov.push([name, p.date, p.commit, p.node, p.cpu, p.load, last ? `${last.status} (${n(last.seconds, 0)} s)` : 'not in the last runner pass']);
     try {
       sections.push(
-        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : genericSection(name, r),
+        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : name === 'db-params' ? dbParamsSection(r) : genericSection(name, r),
       );
     } catch (err) {
       sections.push(`## ${name}\n\nThis result could not be summarised (${(err as Error).message}); see \`results/${name}.json\`.`);

@@ -30,6 +30,7 @@ const BENCHMARKS = [
   { name: 'service', file: 'benchmarks/service.ts', result: 'service.json' },
   { name: 'load', file: 'benchmarks/load.ts', result: 'load.json' },
   { name: 'scale', file: 'benchmarks/scale.ts', result: 'scale.json' },
+  { name: 'db-params', file: 'benchmarks/db-params.ts', result: 'db-params.json' },
 ] as const;
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
