@@ -41,7 +41,7 @@
  * 409, which is not the full path) and its own envelope, sealed just before its step (the service
  * refuses captures older than 5 minutes). Writes benchmarks/results/load.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { machineInfo } from './lib/machine.js';
@@ -58,6 +58,9 @@ for (const [k, target] of TARGETS.entries()) {
   results.push(await runTarget(target, withMixed, S.beneficiaries));
 }
 const totalSeconds = round((performance.now() - t0) / 1000, 1);
+const OUT = resolve(REPO, S.out);
+// --merge: the targets measured before (each result carries its own steps, load averages and times).
+const kept = S.merge && existsSync(OUT) ? (JSON.parse(readFileSync(OUT, 'utf8')).results ?? []).filter((r: { target: string }) => !TARGETS.includes(r.target)) : [];
 const model = embedderPolicy();
 const out = {
   benchmark: 'load',
@@ -74,7 +77,8 @@ const out = {
   embeddingDim: model.dim,
   logLevel: S.logLevel,
   settings: { targets: TARGETS, ...S },
-  results,
+  results: [...kept, ...results],
+  ...(kept.length ? { mergedFromEarlierRun: kept.map((r: { target: string }) => r.target) } : {}),
   totalSeconds,
   machine: { ...machine, loadAverage1mAtEnd: round(loadavg()[0] ?? 0, 2) },
   notes: [
@@ -83,7 +87,6 @@ const out = {
     'Beneficiaries are seeded with the service repository functions (same SQL as the routes) because HTTP enrolment is the slowest operation here; the mixed day measures enrolment over HTTP.',
   ],
 };
-const OUT = resolve(REPO, S.out);
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, JSON.stringify(out, null, 2) + '\n');
 

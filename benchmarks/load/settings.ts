@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     'service-env': { type: 'string', default: '' },
     /** Where the result goes (CI's smoke run writes to a scratch file, not the committed results). */
     out: { type: 'string', default: 'benchmarks/results/load.json' },
+    /** Keep the other targets' results already in --out (re-measure one target without the others). */
+    merge: { type: 'boolean', default: false },
   },
 });
 
@@ -50,8 +52,9 @@ export const S = {
   noise: Number(args.noise),
   logLevel: args['log-level']!,
   keepData: args['keep-data']!,
-  serviceEnv: Object.fromEntries(args['service-env']!.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+  serviceEnv: Object.fromEntries(args['service-env']!.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   out: args.out!,
+  merge: args.merge!,
 };
 export const LEVELS = [0.25, 0.5, 0.9] as const;
 

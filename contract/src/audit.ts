@@ -58,7 +58,10 @@ export const AuditReport = Type.Object(
     firstBrokenSeq: Type.Optional(Type.Integer({ minimum: 0 })),
     /** The auditor's checkpoint, when supplied: the chain must pass through it. */
     checkpoint: Nullable(Type.Object({ seq: Type.Integer({ minimum: 0 }), at: Type.String(), matches: Type.Boolean() }, { additionalProperties: false })),
-    storedCheckpoints: Type.Object({ count: Type.Integer({ minimum: 0 }), latestSeq: Type.Integer({ minimum: 0 }), invalidSeqs: Type.Array(Type.Integer()) }, { additionalProperties: false }),
+    storedCheckpoints: Type.Object(
+      { count: Type.Integer({ minimum: 0 }), latestSeq: Type.Integer({ minimum: 0 }), invalidSeqs: Type.Array(Type.Integer()), otherKeySeqs: Type.Array(Type.Integer()) },
+      { additionalProperties: false },
+    ),
     /** Business rows without their audit entry, by kind, with a few ids. */
     missing: Type.Array(Type.Object({ record: Type.String(), table: Type.String(), count: Type.Integer({ minimum: 1 }), sample: Type.Array(Type.String()) }, { additionalProperties: false })),
   },

@@ -78,6 +78,20 @@ test('a checkpoint not signed by the service’s audit key is refused', async ()
   assert.deepEqual([garbage.status, garbage.body.code], [400, 'invalid_request']);
 });
 
+test('a stored checkpoint that claims the audit key but is not its signature fails; one of another key is only listed', async () => {
+  const other = await signCheckpoint(await generateSigningKey('audit'), { seq: 1, hash: '0'.repeat(64) }, new Date());
+  await h.ctx.db.query('INSERT INTO audit_checkpoints (seq, hash, at, kid, jws) VALUES ($1, $2, $3, $4, $5)', [1, other.hash, other.at, other.kid, other.jws]);
+  const listed = await verify(exported.jws);
+  assert.equal(listed.ok, true, JSON.stringify(listed));
+  assert.deepEqual(listed.storedCheckpoints.otherKeySeqs, [1]);
+  await asDba('DELETE FROM audit_checkpoints WHERE seq = 1;');
+  await h.ctx.db.query('INSERT INTO audit_checkpoints (seq, hash, at, kid, jws) VALUES ($1, $2, $3, $4, $5)', [1, other.hash, other.at, h.ctx.auditKey.kid, other.jws]);
+  const forged = await verify(exported.jws);
+  assert.deepEqual([forged.ok, forged.reason, forged.storedCheckpoints.invalidSeqs], [false, 'stored_checkpoint_invalid', [1]]);
+  await asDba('DELETE FROM audit_checkpoints WHERE seq = 1;');
+  assert.equal((await verify(exported.jws)).ok, true);
+});
+
 test('a verification or a ration written without its audit entry is named', async () => {
   const b = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries ORDER BY created_at LIMIT 1')).rows[0]!.id;
   const { rows } = await h.ctx.db.query<{ id: string }>(

@@ -77,7 +77,7 @@ test('first start generates keys (0600) and says where; a restart on the same da
     // The first process signed its head as it stopped, with the audit key the second one loaded.
     assert.equal(chain.storedCheckpoints.count, 1);
     assert.equal(chain.storedCheckpoints.latestSeq, entries);
-    assert.deepEqual(chain.storedCheckpoints.invalidSeqs, []);
+    assert.deepEqual([chain.storedCheckpoints.invalidSeqs, chain.storedCheckpoints.otherKeySeqs], [[], []]);
   } finally {
     await second.stop();
   }

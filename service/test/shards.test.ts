@@ -47,6 +47,7 @@ function explaining(db: Queryable, plans: Array<ReturnType<typeof walk>>): Query
       return db.query<T>(sql, params);
     },
     exec: (sql) => db.exec(sql),
+    vector: (e) => db.vector(e),
   };
 }
 

@@ -20,8 +20,13 @@ export interface AuditReport {
   firstBrokenSeq?: number;
   /** The auditor's checkpoint, when she supplied one: the chain must pass through it. */
   checkpoint: { seq: number; at: string; matches: boolean } | null;
-  /** The service's own copies: each must be signed by the audit key and lie on the chain. */
-  storedCheckpoints: { count: number; latestSeq: number; invalidSeqs: number[] };
+  /**
+   * The service's own copies: each made with the current audit key must carry its signature and
+   * lie on the chain. Those of another key (a service that started with a new key directory; key
+   * rotation is not built) cannot be checked here and are listed, not failed: the auditor's copy
+   * and the public key she exported with it still check them.
+   */
+  storedCheckpoints: { count: number; latestSeq: number; invalidSeqs: number[]; otherKeySeqs: number[] };
   /** Business rows that have no audit entry. */
   missing: Uncovered[];
 }
@@ -42,7 +47,12 @@ export async function verifyAuditLog(db: Database, key: SigningKey, supplied?: C
   const missing = await findUncovered(db);
 
   const invalidSeqs: number[] = [];
+  const otherKeySeqs: number[] = [];
   for (const c of stored) {
+    if (c.kid !== key.kid) {
+      otherKeySeqs.push(c.seq);
+      continue;
+    }
     const p = await openCheckpoint(key, c.jws);
     if (!p || p.seq !== c.seq || p.hash !== c.hash || chain.hashAt.get(c.seq) !== c.hash) invalidSeqs.push(c.seq);
   }
@@ -52,7 +62,7 @@ export async function verifyAuditLog(db: Database, key: SigningKey, supplied?: C
     headSeq: chain.headSeq,
     unsealed,
     checkpoint: supplied ? { seq: supplied.seq, at: supplied.at, matches: chain.hashAt.get(supplied.seq) === supplied.hash } : null,
-    storedCheckpoints: { count: stored.length, latestSeq: stored.at(-1)?.seq ?? 0, invalidSeqs },
+    storedCheckpoints: { count: stored.length, latestSeq: stored.at(-1)?.seq ?? 0, invalidSeqs, otherKeySeqs },
     missing,
   };
   const fail = (reason: AuditFailure, firstBrokenSeq?: number): AuditReport => ({ ...report, ok: false, reason, ...(firstBrokenSeq === undefined ? {} : { firstBrokenSeq }) });
