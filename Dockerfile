@@ -15,9 +15,12 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- deps: production dependencies of the service, and the face models fetched and verified ----
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-ENV NODE_ENV=production
+# npm before 11.16 ignores package.json's allowScripts and would run onnxruntime-node's postinstall,
+# which fetches CUDA libraries from NuGet (linux/x64 only): the variable its install script reads skips it.
+ENV NODE_ENV=production \
+    ONNXRUNTIME_NODE_INSTALL=skip
 # Only what the install reads, so a source change does not redo it.
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 COPY contract/package.json contract/
 COPY sdk/package.json sdk/
 COPY service/package.json service/

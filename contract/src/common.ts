@@ -69,6 +69,8 @@ export const ErrorBody = Type.Object(
     attemptsLeft: Type.Optional(Type.Integer({ minimum: 0 })),
     /** account_locked: seconds until sign-in may be tried again (also the retry-after header). */
     retryAfter: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** A refused batch of review decisions: the case that could not be decided. */
+    caseId: Type.Optional(Uuid),
   },
   { additionalProperties: false },
 );

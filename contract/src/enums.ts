@@ -76,3 +76,11 @@ export type AuditFailureReason = (typeof AUDIT_FAILURE_REASONS)[number];
 
 export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
 export type DatabaseKind = (typeof DATABASE_KINDS)[number];
+
+/** Why /healthz says the service is not ready. */
+export const HEALTH_PROBLEMS = ['database_unavailable', 'disk_full', 'storage_read_only', 'storage_missing', 'storage_unavailable'] as const;
+export type HealthProblemCode = (typeof HEALTH_PROBLEMS)[number];
+
+/** What an SMS gateway says about one message. */
+export const SMS_STATUSES = ['accepted', 'delivered', 'failed', 'unknown'] as const;
+export type SmsStatus = (typeof SMS_STATUSES)[number];

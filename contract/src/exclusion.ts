@@ -27,8 +27,13 @@ const countFields = {
 export const AwcExclusion = Type.Object(
   {
     ...countFields,
-    /** Standard errors above the district's rate. */
+    /** The rate the AWC is compared with: the district's other AWCs, steadied towards the expected rate. */
+    baselineRate: Nullable(Type.Number()),
+    /** Chance of this many fallbacks or more at the baseline rate (exact one-sided binomial test). */
+    pValue: Nullable(Type.Number()),
+    /** Standard errors above the baseline rate. */
     zScore: Nullable(Type.Number()),
+    /** pValue below 0.001 with at least 5 visits. */
     flagged: Type.Boolean(),
   },
   { additionalProperties: false },
@@ -45,7 +50,36 @@ export const ExclusionMetrics = Type.Object(
   { additionalProperties: false },
 );
 
+const { awc: _awc, ...weekCounts } = countFields;
+
+/** GET /v1/metrics/exclusion/weekly: the last `weeks` weeks (Monday to Sunday, India), this one included. */
+export const WeeklyQuery = Type.Object({ weeks: Type.Optional(Type.Integer({ minimum: 1, maximum: 52, default: 12 })) }, { additionalProperties: false });
+
+export const ExclusionWeek = Type.Object(
+  {
+    /** The Monday the week starts on. */
+    weekStart: Day,
+    ...weekCounts,
+    /** AWCs flagged on that week's figures alone. */
+    flaggedAwcs: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const ExclusionWeekly = Type.Object(
+  {
+    district: Type.String(),
+    period: Type.Object({ from: Timestamp, to: Timestamp }, { additionalProperties: false }),
+    /** Every week of the period, oldest first, weeks without visits included (zeros, rate null). */
+    weeks: Type.Array(ExclusionWeek),
+  },
+  { additionalProperties: false },
+);
+
 export type PeriodQuery = Static<typeof PeriodQuery>;
+export type WeeklyQuery = Static<typeof WeeklyQuery>;
+export type ExclusionWeek = Static<typeof ExclusionWeek>;
+export type ExclusionWeekly = Static<typeof ExclusionWeekly>;
 export type ReasonCounts = Static<typeof ReasonCounts>;
 export type AwcExclusion = Static<typeof AwcExclusion>;
 export type ExclusionMetrics = Static<typeof ExclusionMetrics>;

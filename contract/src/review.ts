@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Beneficiary } from './beneficiaries.js';
-import { Nullable, OneOf, Timestamp, Uuid } from './common.js';
+import { Day, Nullable, OneOf, Timestamp, Uuid } from './common.js';
 import { CATEGORIES, DISTRIBUTION_METHODS, FALLBACK_REASONS, REVIEW_DECISIONS, REVIEW_STATUSES, VERIFICATION_OUTCOMES } from './enums.js';
 import { FallbackCase, fallbackCaseFields } from './fallback.js';
 
@@ -10,6 +10,11 @@ export const ReviewQueueQuery = Type.Object({
   reason: Type.Optional(OneOf(FALLBACK_REASONS)),
   /** Only cases opened at least this many days ago. */
   minAgeDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+  /** A beneficiary's name (any part, any case) or her id, or a case id. */
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  /** Cases opened on or after this day, and on or before that one (India). */
+  from: Type.Optional(Day),
+  to: Type.Optional(Day),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
 });
@@ -52,7 +57,22 @@ export const DecisionBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** One decision and one note for many cases: all of them are decided, or none (a case that cannot be is named). */
+export const BulkDecisionBody = Type.Object(
+  {
+    caseIds: Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true }),
+    decision: OneOf(REVIEW_DECISIONS),
+    /** Required to reject; the same note goes on every case. */
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const BulkDecisionResult = Type.Object({ decided: Type.Integer({ minimum: 1 }), cases: Type.Array(FallbackCase) }, { additionalProperties: false });
+
 export type ReviewQueueQuery = Static<typeof ReviewQueueQuery>;
+export type BulkDecisionBody = Static<typeof BulkDecisionBody>;
+export type BulkDecisionResult = Static<typeof BulkDecisionResult>;
 export type ReviewQueueItem = Static<typeof ReviewQueueItem>;
 export type ReviewQueue = Static<typeof ReviewQueue>;
 export type ReviewCaseDetail = Static<typeof ReviewCaseDetail>;

@@ -9,12 +9,13 @@ const DEVICE_KEY = 'chehra.admin.device';
 
 /** An answer of the API that was not 2xx: `code` for the program, `message` for the person. */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /** @param {number} status @param {string} code @param {string} message @param {string} [caseId] the case a refused batch names */
+  constructor(status, code, message, caseId) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.caseId = caseId;
   }
 }
 
@@ -165,15 +166,18 @@ export async function api(path, opts = {}, retried = false) {
   if (!res.ok) {
     let code = `http_${res.status}`;
     let message = res.statusText || `HTTP ${res.status}`;
+    /** @type {string | undefined} */
+    let caseId;
     try {
       const body = await res.json();
       if (body && typeof body.code === 'string') code = body.code;
       if (body && typeof body.message === 'string') message = body.message;
+      if (body && typeof body.caseId === 'string') caseId = body.caseId;
     } catch {
       // not JSON: keep the status text
     }
     if (res.status === 401 && code === 'token_expired' && !retried && (await refreshOnce())) return api(path, opts, true);
-    const err = new ApiError(res.status, code, message);
+    const err = new ApiError(res.status, code, message, caseId);
     if (res.status === 401 && !path.startsWith('/v1/auth/')) onUnauthorized(err);
     throw err;
   }

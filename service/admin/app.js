@@ -6,10 +6,13 @@
 import { api, ApiError, clearToken, decodeClaims, deviceId, download, loadToken, logout, query, setUnauthorizedHandler, useSession } from './api.js';
 import { loadUsers, renderUsers, resetUsers } from './users.js';
 import { fallbackRateChart } from './chart.js';
+import { onBulkDecision, selectWholePage, updateBulkBar } from './queue-bulk.js';
+import { weeklyRateChart } from './weekly-chart.js';
 import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
 
 const REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired', 'poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'];
 const PAGE = 25;
+const NO_FILTERS = Object.freeze({ status: 'pending', awc: '', reason: '', minAgeDays: '', q: '', from: '', to: '' });
 const LANG_KEY = 'chehra.admin.lang';
 const USER_KEY = 'chehra.admin.user';
 /** Who may use the console; a worker signs in on the app, an auditor reads the audit API. */
@@ -45,7 +48,7 @@ const state = {
   user: null,
   /** The one-time MPIN typed at sign-in, in memory until it is changed. */
   pendingMpin: '',
-  filters: { status: 'pending', awc: '', reason: '', minAgeDays: '' },
+  filters: { ...NO_FILTERS },
   offset: 0,
   /** @type {{total: number, items: any[]} | null} */
   queue: null,
@@ -53,6 +56,8 @@ const state = {
   caseDetail: null,
   /** @type {any} */
   metrics: null,
+  /** @type {any} */
+  weekly: null,
   period: { from: '', to: '' },
 };
 
@@ -118,14 +123,18 @@ function resetSession() {
   state.pendingMpin = '';
   resetUsers();
   state.queue = state.caseDetail = state.metrics = null;
-  state.filters = { status: 'pending', awc: '', reason: '', minAgeDays: '' };
+  state.filters = { ...NO_FILTERS };
   state.offset = 0;
   state.period = { from: '', to: '' };
+  state.weekly = null;
   for (const id of ['filters', 'period', 'decision']) /** @type {HTMLFormElement} */ ($(id)).reset();
   for (const id of ['queue-table', 'metrics-table']) for (const part of $(id).querySelectorAll('tbody, tfoot')) part.replaceChildren();
   for (const id of ['queue-count', 'page', 'metrics-summary']) $(id).textContent = '';
   $('case-body').replaceChildren();
   $('chart').replaceChildren();
+  $('weekly-chart').replaceChildren();
+  /** @type {HTMLFormElement} */ ($('bulk')).reset();
+  $('bulk').hidden = true;
 }
 
 setUnauthorizedHandler((err) => {
@@ -268,6 +277,9 @@ function fillReasonOptions() {
   select.value = chosen;
 }
 
+/** The queue's filters as the API's query parameters. @param {typeof NO_FILTERS} f */
+const queueParams = (f) => ({ status: f.status, awc: f.awc, reason: f.reason, minAgeDays: f.minAgeDays, q: f.q, from: f.from, to: f.to });
+
 /** @param {boolean} focus */
 async function loadQueue(focus) {
   const section = $('queue');
@@ -275,7 +287,7 @@ async function loadQueue(focus) {
   announce(t('loading'));
   try {
     const f = state.filters;
-    state.queue = await api(`/v1/review/cases${query({ status: f.status, awc: f.awc, reason: f.reason, minAgeDays: f.minAgeDays, limit: PAGE, offset: state.offset })}`);
+    state.queue = await api(`/v1/review/cases${query({ ...queueParams(f), limit: PAGE, offset: state.offset })}`);
     renderQueue();
     announce('');
   } catch (err) {
@@ -299,13 +311,14 @@ function renderQueue() {
   const tbody = /** @type {HTMLTableSectionElement} */ ($('queue-table').querySelector('tbody'));
   $('queue-count').textContent = countText(q.total);
   if (q.items.length === 0) {
-    tbody.replaceChildren(h('tr', {}, h('td', { colspan: '8', class: 'empty', text: t('queue.empty') })));
+    tbody.replaceChildren(h('tr', {}, h('td', { colspan: '9', class: 'empty', text: t('queue.empty') })));
   } else {
     tbody.replaceChildren(
       ...q.items.map((c) =>
         h(
           'tr',
           { 'data-case': c.id, class: c.reviewStatus },
+          h('td', { class: 'select' }, c.reviewStatus === 'pending' ? h('input', { type: 'checkbox', class: 'pick', value: c.id, 'aria-label': t('queue.selectCase', { name: c.beneficiaryName }) }) : ''),
           h('td', { text: formatDateTime(c.openedAt) }),
           h('td', { class: 'num', text: String(ageDays(c.openedAt)) }),
           h('td', {}, h('span', { class: 'name', text: c.beneficiaryName }), h('br'), h('small', { text: t(`category.${c.beneficiaryCategory}`) })),
@@ -323,6 +336,7 @@ function renderQueue() {
   $('page').textContent = t('queue.page', { from, to, total: q.total });
   /** @type {HTMLButtonElement} */ ($('prev')).disabled = state.offset === 0;
   /** @type {HTMLButtonElement} */ ($('next')).disabled = state.offset + PAGE >= q.total;
+  updateBulkBar();
 }
 
 /** @param {SubmitEvent} ev */
@@ -337,7 +351,8 @@ function onFilter(ev) {
     ageInput.focus();
     return;
   }
-  state.filters = { status: String(data.get('status') ?? ''), awc: String(data.get('awc') ?? '').trim(), reason: String(data.get('reason') ?? ''), minAgeDays: age };
+  const text = (/** @type {string} */ k) => String(data.get(k) ?? '').trim();
+  state.filters = { status: text('status'), awc: text('awc'), reason: text('reason'), minAgeDays: age, q: text('q'), from: text('from'), to: text('to') };
   state.offset = 0;
   clearAlert();
   void loadQueue(false);
@@ -347,7 +362,7 @@ function onResetFilters() {
   if (!state.claims) return; // a reset on sign-out, not a person clearing the filters
   // After the browser has reset the fields to their defaults.
   setTimeout(() => {
-    state.filters = { status: 'pending', awc: '', reason: '', minAgeDays: '' };
+    state.filters = { ...NO_FILTERS };
     state.offset = 0;
     void loadQueue(false);
   });
@@ -363,6 +378,8 @@ async function loadCase(id, focus) {
   $('case-body').replaceChildren();
   $('decision').hidden = true;
   $('decision-done').hidden = true;
+  $('next-wrap').hidden = true;
+  $('next-none').hidden = true;
   announce(t('loading'));
   try {
     state.caseDetail = await api(`/v1/review/cases/${id}`);
@@ -482,6 +499,7 @@ async function onDecision(ev) {
     announce(msg);
     $('decision-done').textContent = msg;
     $('decision-done').focus();
+    await offerNextCase(d.case.id);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return;
     err.textContent = describe(e);
@@ -497,6 +515,28 @@ async function onDecision(ev) {
   }
 }
 
+/**
+ * After a decision: the next pending case under the queue's current filters (oldest first), one
+ * click away — a morning's queue is worked through without going back to the list each time.
+ * @param {string} decidedId
+ */
+async function offerNextCase(decidedId) {
+  try {
+    const next = await api(`/v1/review/cases${query({ ...queueParams(state.filters), status: 'pending', limit: 2 })}`);
+    const c = next.items.find((/** @type {{id: string}} */ x) => x.id !== decidedId);
+    if (c) {
+      const link = /** @type {HTMLAnchorElement} */ ($('next-case'));
+      link.href = `#case/${c.id}`;
+      link.textContent = t('next.case', { name: c.beneficiaryName });
+      $('next-wrap').hidden = false;
+    } else {
+      $('next-none').hidden = false;
+    }
+  } catch (err) {
+    showError(err);
+  }
+}
+
 // ---- metrics ----------------------------------------------------------------------------------
 
 /** @param {boolean} focus */
@@ -505,7 +545,7 @@ async function loadMetrics(focus) {
   section.setAttribute('aria-busy', 'true');
   announce(t('loading'));
   try {
-    state.metrics = await api(`/v1/metrics/exclusion${query(state.period)}`);
+    [state.metrics, state.weekly] = await Promise.all([api(`/v1/metrics/exclusion${query(state.period)}`), api('/v1/metrics/exclusion/weekly?weeks=12')]);
     renderMetrics();
     announce('');
   } catch (err) {
@@ -528,8 +568,15 @@ const reasonsText = (byReason) =>
 /** The calendar day (YYYY-MM-DD) of an instant in India. @param {string} iso */
 const isoDay = (iso) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
 
-/** @param {number | null | undefined} z */
-const zText = (z) => (z === null || z === undefined ? t('case.none') : z.toFixed(2));
+/** "less than 1 in 1,000 by chance": the p-value as people say it. @param {number} p */
+function chanceText(p) {
+  if (p < 1e-6) return t('metrics.chance.million');
+  const n = 10 ** Math.floor(-Math.log10(Math.max(p, 1e-300)));
+  return t('metrics.chance.thousand', { n: n.toLocaleString(getLang() === 'hi' ? 'hi-IN' : 'en-IN') });
+}
+
+/** Why an AWC is flagged, in words: its rate against the other AWCs' and how unlikely by chance. @param {any} a */
+const flagWhy = (a) => t('metrics.flagWhy', { rate: formatPercent(a.fallbackRate), k: a.fallbacks, n: a.fallbacks + a.faceMatches, base: formatPercent(a.baselineRate), chance: chanceText(a.pValue) });
 
 function renderMetrics() {
   const m = state.metrics;
@@ -545,6 +592,7 @@ function renderMetrics() {
   const tbody = /** @type {HTMLTableSectionElement} */ ($('metrics-table').querySelector('tbody'));
   const tfoot = /** @type {HTMLTableSectionElement} */ ($('metrics-table').querySelector('tfoot'));
   const chart = $('chart');
+  renderWeekly();
   if (m.awcs.length === 0) {
     tbody.replaceChildren(h('tr', {}, h('td', { colspan: '8', class: 'empty', text: t('metrics.empty') })));
     tfoot.replaceChildren();
@@ -562,8 +610,8 @@ function renderMetrics() {
         h('td', { class: 'num', text: String(a.faceMatches) }),
         h('td', { class: 'num', text: String(a.fallbacks) }),
         h('td', { class: 'num', text: formatPercent(a.fallbackRate) }),
-        h('td', { class: 'num', text: zText(a.zScore) }),
-        h('td', {}, a.flagged ? h('span', { class: 'flag', text: `⚑ ${t('metrics.flagged')}` }) : ''),
+        h('td', { class: 'num', text: formatPercent(a.baselineRate) }),
+        h('td', {}, a.flagged ? h('span', { class: 'flag', text: `⚑ ${t('metrics.flagged')}` }) : '', a.flagged ? h('p', { class: 'why', text: flagWhy(a) }) : ''),
         h('td', { class: 'reasons', text: reasonsText(a.byReason) }),
       ),
     ),
@@ -585,6 +633,13 @@ function renderMetrics() {
   );
   chart.hidden = false;
   chart.replaceChildren(fallbackRateChart(m.awcs, tot.fallbackRate), h('figcaption', { text: t('metrics.chartDesc') }));
+}
+
+function renderWeekly() {
+  const w = state.weekly;
+  const fig = $('weekly-chart');
+  if (!w) return fig.replaceChildren();
+  fig.replaceChildren(weeklyRateChart(w.weeks), h('figcaption', { text: t('metrics.weeklyDesc') }));
 }
 
 /** @param {SubmitEvent} ev */
@@ -675,6 +730,18 @@ function start() {
     void loadQueue(false);
   });
   $('refresh').addEventListener('click', () => void loadQueue(false));
+  $('select-page').addEventListener('change', selectWholePage);
+  $('queue-table').addEventListener('change', (e) => {
+    if (/** @type {HTMLElement} */ (e.target).classList.contains('pick')) updateBulkBar();
+  });
+  $('bulk').addEventListener('submit', (e) =>
+    void onBulkDecision(/** @type {SubmitEvent} */ (e), {
+      names: new Map((state.queue?.items ?? []).map((c) => [c.id, c.beneficiaryName])),
+      describe,
+      announce,
+      reload: () => loadQueue(false),
+    }),
+  );
   window.addEventListener('hashchange', () => route(true));
 
   const saved = loadToken();

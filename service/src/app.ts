@@ -3,8 +3,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authPlugin } from './auth/plugin.js';
 import type { ServiceContext } from './context.js';
 import { ApiError } from './errors.js';
+import { corsPlugin } from './plugins/cors.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { adminConsoleRoutes } from './routes/admin-console.js';
 import { appAssetRoutes } from './routes/app-assets.js';
+import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { exclusionWeeklyRoutes } from './routes/exclusion-weekly.js';
+import { reviewBulkRoutes } from './routes/review-bulk.js';
+import { DevOutbox } from './sms/sender.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
@@ -27,6 +34,10 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Request bodies above this are refused with 413 (an envelope is ~4 KB). */
   bodyLimit?: number;
+  /** Exact browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins?: string[];
+  /** Bearer token for GET /metrics; without one there is no /metrics route. */
+  metricsToken?: string;
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
@@ -66,8 +77,13 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ code: 'route_not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
+  // Headers and CORS first: they apply to every answer, and a CORS preflight carries no token.
+  await app.register(securityHeadersPlugin);
+  await app.register(corsPlugin, { origins: opts.corsOrigins ?? [] });
   await app.register(authPlugin, { ctx });
   await app.register(openApiPlugin);
+  await app.register(metricsPlugin, { db: ctx.db, ...(opts.metricsToken ? { token: opts.metricsToken } : {}) });
+  if (ctx.sms instanceof DevOutbox) await app.register(devOutboxRoutes, { outbox: ctx.sms });
   await app.register(authRoutes, { ctx });
   await app.register(userRoutes, { ctx });
   await app.register(healthRoutes, { ctx });
@@ -79,7 +95,9 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   await app.register(identificationRoutes, { ctx });
   await app.register(fallbackCaseRoutes, { ctx });
   await app.register(reviewRoutes, { ctx });
+  await app.register(reviewBulkRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
+  await app.register(exclusionWeeklyRoutes, { ctx });
   await app.register(adminConsoleRoutes);
   await app.register(appAssetRoutes);
   await app.register(auditRoutes, { ctx });

@@ -33,6 +33,32 @@ export interface Config {
   sessionTtlMs: number;
   /** How long a rotated-out token-signing key still verifies tokens. */
   signingKeyGraceMs: number;
+  /** /healthz reports the disk full below this much free space where the service writes. */
+  minFreeDiskBytes: number;
+  /** `pretty` for people reading a terminal, `json` (pino's lines) for log collectors. */
+  logFormat: 'json' | 'pretty';
+  /** Browser origins (scheme://host[:port]) allowed to call the API cross-origin; none by default. */
+  corsOrigins: string[];
+  /** Bearer token for GET /metrics; unset means the one generated into keysDir on first start. */
+  metricsToken?: string;
+  /** A production SMS gateway; unset means the development outbox. */
+  sms?: SmsGatewayConfig;
+  /** How long a shutdown waits for requests in flight before closing the database anyway. */
+  shutdownGraceMs: number;
+}
+
+export interface SmsGatewayConfig {
+  url: string;
+  /** e.g. `Authorization: Bearer abc` or `X-Api-Key: abc` (one header, name: value). */
+  authHeader?: string;
+  /** DLT (TRAI) registration of the OTP message template and of the sender (header). */
+  dltTemplateId: string;
+  dltEntityId?: string;
+  senderId: string;
+  timeoutMs: number;
+  retries: number;
+  /** GET {id} for delivery status, e.g. https://gw.example/v1/messages/{id}; unset: no status checks. */
+  statusUrl?: string;
 }
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -43,8 +69,41 @@ function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   return n;
 }
 
+function smsGateway(env: NodeJS.ProcessEnv): SmsGatewayConfig | undefined {
+  if (!env.SMS_GATEWAY_URL) return undefined;
+  const need = (name: string) => {
+    const v = env[name];
+    if (!v) throw new Error(`SMS_GATEWAY_URL is set, so ${name} must be too (DLT rules: every SMS names its registered template and sender)`);
+    return v;
+  };
+  if (!/^https?:\/\//.test(env.SMS_GATEWAY_URL)) throw new Error(`SMS_GATEWAY_URL must be an http(s) URL, got "${env.SMS_GATEWAY_URL}"`);
+  if (env.SMS_GATEWAY_AUTH_HEADER && !/^[A-Za-z0-9-]+:\s*\S/.test(env.SMS_GATEWAY_AUTH_HEADER)) throw new Error('SMS_GATEWAY_AUTH_HEADER must look like "Name: value"');
+  return {
+    url: env.SMS_GATEWAY_URL,
+    ...(env.SMS_GATEWAY_AUTH_HEADER ? { authHeader: env.SMS_GATEWAY_AUTH_HEADER } : {}),
+    dltTemplateId: need('SMS_DLT_TEMPLATE_ID'),
+    ...(env.SMS_DLT_ENTITY_ID ? { dltEntityId: env.SMS_DLT_ENTITY_ID } : {}),
+    senderId: need('SMS_SENDER_ID'),
+    timeoutMs: int('SMS_TIMEOUT_MS', 5000, env),
+    retries: int('SMS_RETRIES', 2, env),
+    ...(env.SMS_GATEWAY_STATUS_URL ? { statusUrl: env.SMS_GATEWAY_STATUS_URL } : {}),
+  };
+}
+
+function origins(raw: string | undefined): string[] {
+  const list = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const o of list) {
+    // An exact origin, never a wildcard: the API answers with personal data to whoever may read it.
+    if (!/^https?:\/\/[^/\s*]+$/.test(o)) throw new Error(`CORS_ORIGINS holds "${o}": list exact origins like https://app.example.in (no path, no *)`);
+  }
+  return list;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(env.DATA_DIR ?? resolve(REPO_ROOT, 'data'));
+  const logFormat = env.LOG_FORMAT ?? (process.stdout.isTTY && env.NODE_ENV !== 'production' ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new Error(`LOG_FORMAT must be json or pretty, got "${logFormat}"`);
+  const sms = smsGateway(env);
   return {
     host: env.HOST ?? '127.0.0.1',
     port: int('PORT', 8080, env),
@@ -65,5 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int('SESSION_TTL_HOURS', 12, env) * 3600_000,
     // At least the longest token lifetime (a development token's 24 h), so no live token dies of a rotation.
     signingKeyGraceMs: Math.max(int('SIGNING_KEY_GRACE_HOURS', 24, env), 24) * 3600_000,
+    minFreeDiskBytes: int('MIN_FREE_DISK_MB', 100, env) * 1024 * 1024,
+    logFormat,
+    corsOrigins: origins(env.CORS_ORIGINS),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
+    ...(sms ? { sms } : {}),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_SECONDS', 10, env) * 1000,
   };
 }

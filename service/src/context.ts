@@ -5,6 +5,7 @@ import type { MpinHasher } from './identity/mpin.js';
 import type { IdentityPolicy } from './identity/signin.js';
 import type { Keyring } from './keys/keyring.js';
 import type { SmsSender } from './sms/sender.js';
+import type { WritableDir } from './storage.js';
 
 export interface FallbackPolicy {
   /** Face attempts per beneficiary and device in a day before a fallback case opens by itself. */
@@ -39,4 +40,6 @@ export interface ServiceContext {
   /** Keys the OTP hashes; never leaves the service. */
   otpSecret: Uint8Array;
   fallback: FallbackPolicy;
+  /** Where the service writes, checked by /healthz (unset in tests on an in-memory database). */
+  storage?: { dirs: WritableDir[]; minFreeBytes: number };
 }

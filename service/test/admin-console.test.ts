@@ -198,11 +198,11 @@ test('a district admin filters the queue, rejects one case with a note and appro
   await shot('2-queue');
 
   // Filter by AWC, then by reason too.
-  await page.getByLabel(dict.en['queue.awc']!).fill('AWC-001');
+  await page.getByLabel(dict.en['queue.awc']!, { exact: true }).fill('AWC-001');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
   await waitText('#queue-count', '2 cases');
   assert.deepEqual((await queueNames()).sort(), ['Meena Kumari', 'Sunita Kumari']);
-  await page.getByLabel(dict.en['queue.reason']!).selectOption('camera_fault');
+  await page.getByLabel(dict.en['queue.reason']!, { exact: true }).selectOption('camera_fault');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
   await waitText('#queue-count', '1 case');
   assert.deepEqual(await queueNames(), ['Sunita Kumari']);
@@ -214,7 +214,7 @@ test('a district admin filters the queue, rejects one case with a note and appro
   await waitText('#queue-count', '4 cases');
   assert.ok((await page.locator('#queue-table tbody tr td.num').allInnerTexts()).every((d) => Number(d) >= 5));
   await page.getByLabel(dict.en['queue.minAge']!).fill('');
-  await page.getByLabel(dict.en['queue.awc']!).fill('AWC-001');
+  await page.getByLabel(dict.en['queue.awc']!, { exact: true }).fill('AWC-001');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
   await waitText('#queue-count', '2 cases');
 
@@ -232,7 +232,7 @@ test('a district admin filters the queue, rejects one case with a note and appro
   await waitText('#d-error', 'say why the case is rejected');
   assert.equal(await page.locator('#d-note').getAttribute('aria-invalid'), 'true');
   assert.equal((await reviewThroughApi(ids.reject)).case.reviewStatus, 'pending');
-  await page.getByLabel(dict.en['decision.note']!).fill('Beneficiary was away from the village that day');
+  await page.getByLabel(dict.en['decision.note']!, { exact: true }).fill('Beneficiary was away from the village that day');
   await page.getByRole('button', { name: dict.en['decision.reject']! }).click();
   await waitText('#decision-done', dict.en['decision.rejected']!);
   await waitText('#case-body', 'Flagged for recovery');
@@ -252,7 +252,7 @@ test('a district admin filters the queue, rejects one case with a note and appro
   await waitText('#case-h', 'Case of Meena Kumari');
   const meena = await text('#case-body');
   for (const s of ['Disability or injury', 'Burn on the face, bandaged', 'Supervisor attestation', SUPERVISOR.sub, 'Home visit', 'Visited her home; I know her', '0 sent · verified: no']) assert.ok(meena.includes(s), `case view lacks "${s}"`);
-  await page.getByLabel(dict.en['decision.note']!).fill('Attested after a home visit');
+  await page.getByLabel(dict.en['decision.note']!, { exact: true }).fill('Attested after a home visit');
   await page.getByRole('button', { name: dict.en['decision.approve']! }).click();
   await waitText('#decision-done', dict.en['decision.approved']!);
   const approved = await reviewThroughApi(ids.approve);
@@ -261,7 +261,7 @@ test('a district admin filters the queue, rejects one case with a note and appro
   // The queue shows the decisions.
   await page.getByRole('link', { name: dict.en['case.close']! }).click();
   await waitText('#queue-count', '0 cases');
-  await page.getByLabel(dict.en['queue.status']!).selectOption('');
+  await page.getByLabel(dict.en['queue.status']!, { exact: true }).selectOption('');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
   await waitText('#queue-count', '2 cases');
   assert.deepEqual((await page.locator('#queue-table tbody .badge').allInnerTexts()).sort(), ['Approved', 'Rejected']);
@@ -323,7 +323,7 @@ test("another district's admin sees none of these cases, and is refused one by i
   assert.deepEqual([revoked.status, revoked.body.code], [401, 'session_revoked'], 'sign-out ended the session in the service');
   await signIn(accounts.otherAdmin);
   await page.getByRole('link', { name: dict.en['nav.queue']! }).click();
-  await page.getByLabel(dict.en['queue.status']!).selectOption('');
+  await page.getByLabel(dict.en['queue.status']!, { exact: true }).selectOption('');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
   await waitText('#queue-count', '1 case');
   assert.deepEqual(await queueNames(), ['Kamla Bai']);

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '@chehra/sdk/envelope';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type AppOptions } from '../src/app.js';
 import type { Principal } from '../src/auth/principal.js';
 import { generateSigningKey, SigningKeyring } from '../src/auth/signing-key.js';
 import { mintToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_FALLBACK_POLICY, type ServiceContext } from '../src/context.js';
-import { DevOutbox } from '../src/sms/sender.js';
+import { DevOutbox, type SmsSender } from '../src/sms/sender.js';
 import { connectDatabase } from '../src/db/connect.js';
 import type { Database } from '../src/db/types.js';
 import { loadModelPolicy } from '../src/domain/models.js';
@@ -50,6 +50,10 @@ export interface HarnessOptions {
   dataDir?: string;
   db?: Database;
   keyring?: Keyring;
+  /** Another SMS sender than the development outbox (a gateway under test). */
+  sms?: SmsSender;
+  /** App options beyond the logger (CORS origins, the metrics token). */
+  app?: Omit<AppOptions, 'logger'>;
 }
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -77,7 +81,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     clock,
     captureWindowMs: config.captureWindowMs,
     captureSkewMs: config.captureSkewMs,
-    sms: outbox,
+    sms: opts.sms ?? outbox,
     otpSecret: randomBytes(32),
     fallback: DEFAULT_FALLBACK_POLICY,
   };
@@ -103,7 +107,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       done();
     },
   });
-  const app = await buildApp(ctx, { logger: { level: 'trace', stream } });
+  const app = await buildApp(ctx, { ...opts.app, logger: { level: 'trace', stream } });
   await app.ready();
   const responses: string[] = [];
   return {

@@ -43,7 +43,7 @@ test('first start generates keys (0600) and says where; a restart on the same da
     assert.match(first.output(), /generated keys/);
     assert.match(first.output(), new RegExp(join(dataDir, 'keys').replace(/[/.]/g, '\\$&')));
     assert.match(first.output(), /npm run users -- add/);
-    for (const f of ['jwt-signing-key.json', 'box-keys.json', 'audit-checkpoint-key.json', 'mpin-pepper.json']) assert.equal(statSync(join(dataDir, 'keys', f)).mode & 0o777, 0o600, f);
+    for (const f of ['jwt-signing-key.json', 'box-keys.json', 'audit-checkpoint-key.json', 'mpin-pepper.json', 'metrics-token']) assert.equal(statSync(join(dataDir, 'keys', f)).mode & 0o777, 0o600, f);
 
     const { key } = await loadOrCreateSigningKey(join(dataDir, 'keys'));
     const token = await mintToken(key, WORKER, 600);

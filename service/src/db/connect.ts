@@ -10,11 +10,13 @@ export interface DatabaseConfig {
   dataDir?: string;
   /** Connections in the pg pool (server only). */
   poolMax?: number;
+  /** Start-up notes (e.g. waiting for a stale lock). */
+  log?: (msg: string) => void;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function connectDatabase(config: DatabaseConfig): Promise<Database> {
-  const db = config.databaseUrl ? await openPostgres(config.databaseUrl, config.poolMax) : await openPglite(config.dataDir);
+  const db = config.databaseUrl ? await openPostgres(config.databaseUrl, config.poolMax) : await openPglite(config.dataDir, config.log ? { log: config.log } : {});
   try {
     await migrate(db);
   } catch (err) {

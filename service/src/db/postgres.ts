@@ -57,5 +57,6 @@ export async function openPostgres(connectionString: string, max = 10): Promise<
       }
     },
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }

@@ -3,9 +3,13 @@ import { dirname } from 'node:path';
 
 /** Secrets are written whole (temp file + rename) and readable by the owner only. */
 export function writeSecretJson(path: string, value: unknown): void {
+  writeSecretFile(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function writeSecretFile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }

@@ -3,15 +3,24 @@ import { DecisionBody, FallbackCase as FallbackCaseSchema, ReviewCaseDetail, Rev
 import { principalOf } from '../auth/plugin.js';
 import { assertInScope } from '../auth/scope.js';
 import type { ServiceContext } from '../context.js';
-import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary } from '../db/repositories/beneficiaries.js';
-import { getFallbackCase, listQueue, reviewFallbackCase } from '../db/repositories/fallback-cases.js';
+import { getFallbackCase, listQueue } from '../db/repositories/fallback-cases.js';
 import { otpTally } from '../db/repositories/otp-challenges.js';
-import { flagDistributionForRecovery, getDistribution, getVerificationSummary } from '../db/repositories/verifications.js';
-import { badRequest, conflict, notFound } from '../errors.js';
+import { getDistribution, getVerificationSummary } from '../db/repositories/verifications.js';
+import { decideCase, decisionNote } from '../domain/review-decision.js';
+import { badRequest, notFound } from '../errors.js';
 import { beneficiaryView } from './beneficiary-access.js';
 import { fallbackCaseView } from './fallback-view.js';
 import { IdParams, replies } from './schemas.js';
+
+/** The from/to days of the queue filter (India, both ends included) as instants; from after to is a 400. */
+function openedWithin(q: { from?: string; to?: string }): { openedFrom?: Date; openedBefore?: Date } {
+  const day = (s: string) => new Date(`${s}T00:00:00+05:30`);
+  const openedFrom = q.from ? day(q.from) : undefined;
+  const openedBefore = q.to ? new Date(day(q.to).getTime() + 86_400_000) : undefined;
+  if (openedFrom && openedBefore && !(openedFrom < openedBefore)) throw badRequest('invalid_period', '"from" must be on or before "to"');
+  return { ...(openedFrom ? { openedFrom } : {}), ...(openedBefore ? { openedBefore } : {}) };
+}
 
 /** The district admin's review queue: every fallback case, after the ration was delivered. */
 export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
@@ -20,7 +29,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     const q = req.query;
     const { items, total } = await listQueue(
       ctx.db,
-      { state: p.state!, district: p.district!, now: ctx.clock(), ...(q.status ? { status: q.status } : {}), ...(q.awc ? { awc: q.awc } : {}), ...(q.reason ? { reason: q.reason } : {}), ...(q.minAgeDays ? { minAgeDays: q.minAgeDays } : {}) },
+      { state: p.state!, district: p.district!, now: ctx.clock(), ...(q.status ? { status: q.status } : {}), ...(q.awc ? { awc: q.awc } : {}), ...(q.reason ? { reason: q.reason } : {}), ...(q.minAgeDays ? { minAgeDays: q.minAgeDays } : {}), ...(q.q ? { search: q.q } : {}), ...openedWithin(q) },
       { limit: q.limit ?? 50, offset: q.offset ?? 0 },
     );
     return { total, items: items.map((c) => ({ ...fallbackCaseView(c), beneficiaryName: c.beneficiaryName, beneficiaryCategory: c.beneficiaryCategory })) };
@@ -46,23 +55,8 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
 
   app.post('/v1/review/cases/:id/decision', { config: { roles: ['district_admin'] }, schema: { params: IdParams, body: DecisionBody, response: replies({ 200: FallbackCaseSchema }) } }, async (req) => {
     const p = principalOf(req);
-    const { decision } = req.body;
-    const note = req.body.note?.trim() ?? '';
-    if (decision === 'reject' && !note) throw badRequest('note_required', 'say why the case is rejected');
+    const note = decisionNote(req.body.decision, req.body.note);
     const now = ctx.clock();
-    const reviewed = await ctx.db.transaction(async (tx) => {
-      const c = await getFallbackCase(tx, req.params.id, { forUpdate: true });
-      if (!c) throw notFound('fallback_case_not_found', 'no fallback case with this id');
-      assertInScope(p, c, 'this case');
-      if (c.reviewStatus !== 'pending') throw conflict('already_reviewed', `this case was already ${c.reviewStatus}`);
-      const r = (await reviewFallbackCase(tx, c.id, { status: decision === 'approve' ? 'approved' : 'rejected', by: p.sub, note }))!;
-      // Rejection marks the ration for recovery; the distribution itself stays on record.
-      if (decision === 'reject' && c.distributionId) {
-        await flagDistributionForRecovery(tx, c.distributionId, now, c.id);
-      }
-      await appendAudit(tx, { actor: p.sub, role: p.role, action: `fallback.${r.reviewStatus}`, subjectType: 'fallback_case', subjectId: c.id, district: c.district, details: { distributionId: c.distributionId, recoveryFlagged: decision === 'reject' && Boolean(c.distributionId) } }, now);
-      return r;
-    });
-    return fallbackCaseView(reviewed);
+    return fallbackCaseView(await ctx.db.transaction((tx) => decideCase(tx, p, req.params.id, req.body.decision, note, now)));
   });
 };

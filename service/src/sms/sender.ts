@@ -1,27 +1,48 @@
+import type { SmsStatus } from '@chehra/contract';
+
+export type { SmsStatus };
+
+/** What the gateway said about one message. */
+export interface SmsReceipt {
+  /** The gateway's id for the message, for delivery status; the outbox makes its own. */
+  id: string;
+  status: SmsStatus;
+}
+
+
 /** Delivers a text message. Production wires a gateway (DLT-registered template) behind this. */
 export interface SmsSender {
-  send(to: string, text: string): Promise<void>;
+  /** Development (kept in memory, not delivered) or a real gateway: start-up logs and /v1/dev/outbox say which. */
+  readonly kind: 'development' | 'gateway';
+  send(to: string, text: string): Promise<SmsReceipt>;
+  /** The delivery status of a sent message, where the gateway reports it. */
+  deliveryStatus?(id: string): Promise<SmsStatus>;
 }
 
 export interface OutboxMessage {
+  id: string;
   to: string;
   text: string;
   at: Date;
 }
 
 /**
- * Development sender: keeps messages in memory, where tests and the demo read them.
- * It never logs the text, which carries the OTP.
+ * Development sender: keeps messages in memory, where tests, the demo and GET /v1/dev/outbox read
+ * them. It never logs the text, which carries the OTP.
  */
 export class DevOutbox implements SmsSender {
+  readonly kind = 'development';
   readonly messages: OutboxMessage[] = [];
+  private next = 1;
 
   /** Only the newest messages are kept, so a long-running development service does not grow. */
   constructor(private readonly keep = 1000) {}
 
-  async send(to: string, text: string): Promise<void> {
-    this.messages.push({ to, text, at: new Date() });
+  async send(to: string, text: string): Promise<SmsReceipt> {
+    const id = `dev-${this.next++}`;
+    this.messages.push({ id, to, text, at: new Date() });
     if (this.messages.length > this.keep) this.messages.splice(0, this.messages.length - this.keep);
+    return { id, status: 'accepted' };
   }
 
   /** The newest message to a number, if any. */

@@ -85,19 +85,33 @@ export interface QueueFilter {
   reason?: string;
   /** Only cases opened at least this many days ago. */
   minAgeDays?: number;
+  /** Part of the beneficiary's name (any case), or her id, or the case id. */
+  search?: string;
+  /** Opened at or after / before these instants. */
+  openedFrom?: Date;
+  openedBefore?: Date;
   now: Date;
 }
+
+/** A name fragment as a LIKE pattern that matches it literally (a % or _ typed is not a wildcard). */
+const containsPattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export type QueueItem = FallbackCase & { beneficiaryName: string; beneficiaryCategory: Category };
 
 export async function listQueue(db: Queryable, f: QueueFilter, page: { limit: number; offset: number }): Promise<{ items: QueueItem[]; total: number }> {
-  const where = `district = $1 AND state = $6 AND ($2::text IS NULL OR review_status = $2) AND ($3::text IS NULL OR awc = $3)
-     AND ($4::text IS NULL OR reason = $4) AND ($5::timestamptz IS NULL OR opened_at <= $5)`;
+  // An id is matched whole (the search box takes a pasted id); a name by any part of it, in the district
+  // (state and district: codes are unique only within their parent).
+  const where = `district = $1 AND state = $10 AND ($2::text IS NULL OR review_status = $2) AND ($3::text IS NULL OR awc = $3)
+     AND ($4::text IS NULL OR reason = $4) AND ($5::timestamptz IS NULL OR opened_at <= $5)
+     AND ($6::timestamptz IS NULL OR opened_at >= $6) AND ($7::timestamptz IS NULL OR opened_at < $7)
+     AND ($8::text IS NULL OR id::text = lower($8) OR beneficiary_id::text = lower($8)
+          OR beneficiary_id IN (SELECT id FROM beneficiaries WHERE state = $10 AND district = $1 AND name ILIKE $9))`;
   const cutoff = f.minAgeDays ? new Date(f.now.getTime() - f.minAgeDays * 86_400_000) : null;
-  const params = [f.district, f.status ?? null, f.awc ?? null, f.reason ?? null, cutoff, f.state];
+  const search = f.search?.trim() || null;
+  const params = [f.district, f.status ?? null, f.awc ?? null, f.reason ?? null, cutoff, f.openedFrom ?? null, f.openedBefore ?? null, search, search ? containsPattern(search) : null, f.state];
   const { rows } = await db.query<QueueItem>(
     `SELECT q.*, b.name AS "beneficiaryName", b.category AS "beneficiaryCategory"
-     FROM (SELECT ${COLUMNS} FROM fallback_cases WHERE ${where} ORDER BY opened_at, id LIMIT $7 OFFSET $8) q
+     FROM (SELECT ${COLUMNS} FROM fallback_cases WHERE ${where} ORDER BY opened_at, id LIMIT $11 OFFSET $12) q
      JOIN beneficiaries b ON b.id = q."beneficiaryId"
      ORDER BY q."openedAt", q.id`,
     [...params, page.limit, page.offset],
