@@ -44,6 +44,8 @@ export const ReviewCaseDetail = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Display names of the people on the case (the worker who opened it, the attesting supervisor, the reviewer), by user id; an id without an account (a development token) is absent. */
+    people: Type.Record(Type.String(), Type.String()),
   },
   { additionalProperties: false },
 );

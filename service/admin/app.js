@@ -411,6 +411,9 @@ function group(title, rows, cls = '') {
   );
 }
 
+/** A person by name with her id after it, or the id alone when she has no account (a development token). @param {Record<string, string> | undefined} people @param {string} id */
+const person = (people, id) => (people?.[id] && people[id] !== id ? `${people[id]} (${id})` : id);
+
 function renderCase() {
   const d = state.caseDetail;
   if (!d) return;
@@ -428,7 +431,7 @@ function renderCase() {
   ]);
   const why = group(t('case.why'), [
     [t('case.openedAt'), formatDateTime(c.openedAt)],
-    [t('case.openedBy'), c.openedBy],
+    [t('case.openedBy'), person(d.people, c.openedBy)],
     [t('case.reason'), t(`reason.${c.reason}`)],
     [t('case.month'), c.month ? c.month.slice(0, 7) : none],
     [t('case.workerNote'), h('span', { class: 'note', text: c.workerNote || none })],
@@ -449,7 +452,7 @@ function renderCase() {
   ]);
   if (c.method === 'attestation' || c.attestedBy) {
     deliveryRows.push(
-      [t('case.attestedBy'), c.attestedBy ?? none],
+      [t('case.attestedBy'), c.attestedBy ? person(d.people, c.attestedBy) : none],
       [t('case.attestationReason'), c.attestationReason ? t(`attest.${c.attestationReason}`) : none],
       [t('case.attestationNote'), h('span', { class: 'note', text: c.attestationNote || none })],
     );
@@ -462,7 +465,7 @@ function renderCase() {
     t('case.review'),
     [
       [t('case.status'), h('span', { class: `badge ${c.reviewStatus}`, text: t(`status.${c.reviewStatus}`) })],
-      [t('case.reviewedBy'), c.reviewedBy ?? none],
+      [t('case.reviewedBy'), c.reviewedBy ? person(d.people, c.reviewedBy) : none],
       [t('case.reviewedAt'), formatDateTime(c.reviewedAt)],
       [t('case.reviewNote'), h('span', { class: 'note', text: c.reviewNote || none })],
     ],

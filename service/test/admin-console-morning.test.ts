@@ -157,15 +157,21 @@ test('a bulk rejection without a note is refused and changes nothing', async () 
   assert.equal(await page.locator('#bulk').isHidden(), true);
 });
 
-test('after a decision, "next case" opens the next pending case of the same filtered queue', async () => {
+test('after a decision, "next case" opens the next pending case of the same filtered queue; people appear by name', async () => {
+  // People by name: accounts have names (the harness made these two with their ids as names).
+  await h.ctx.db.query("UPDATE users SET name = 'Asha Worker' WHERE id = $1", [OTHER_AWC_WORKER.sub]);
+  await h.ctx.db.query("UPDATE users SET name = 'Meera Admin' WHERE id = $1", [ADMIN.sub]);
   await page.locator(`#queue-table tbody tr[data-case="${ids.first}"] a`).click();
   await page.locator('#decision').waitFor();
+  assert.match(await page.locator('#case-body').innerText(), /Asha Worker \(worker-2\)/);
+  assert.equal((await api(`/v1/review/cases/${ids.first}`)).people[OTHER_AWC_WORKER.sub], 'Asha Worker');
   await assertNoSidewaysScroll('case');
   await page.locator('#d-note').fill('Refusal recorded with her signature');
   await page.locator('#decision button.approve').click();
   await page.locator('#next-wrap:not([hidden])').waitFor();
   assert.equal(await page.locator('#next-case').innerText(), 'Next case: Next Two →');
   assert.equal((await api(`/v1/review/cases/${ids.first}`)).case.reviewStatus, 'approved');
+  assert.match(await page.locator('#case-body').innerText(), /Meera Admin \(admin-1\)/);
   await shot('next-case');
   await page.locator('#next-case').click();
   await page.waitForURL(`**/#case/${ids.second}`);

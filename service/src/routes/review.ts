@@ -7,6 +7,7 @@ import { getBeneficiary } from '../db/repositories/beneficiaries.js';
 import { getFallbackCase, listQueue } from '../db/repositories/fallback-cases.js';
 import { otpTally } from '../db/repositories/otp-challenges.js';
 import { getDistribution, getVerificationSummary } from '../db/repositories/verifications.js';
+import { userNames } from '../db/repositories/user-names.js';
 import { decideCase, decisionNote } from '../domain/review-decision.js';
 import { badRequest, notFound } from '../errors.js';
 import { beneficiaryView } from './beneficiary-access.js';
@@ -50,6 +51,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       verification: verification ? { ...verification, createdAt: verification.createdAt.toISOString() } : null,
       otp,
       distribution: distribution ? { ...distribution, createdAt: distribution.createdAt.toISOString(), recoveryFlaggedAt: distribution.recoveryFlaggedAt?.toISOString() ?? null } : null,
+      people: await userNames(ctx.db, [c.openedBy, c.attestedBy, c.reviewedBy]),
     };
   });
 
