@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Principal } from '../src/auth/principal.js';
+import { setMpin } from '../src/db/repositories/users.js';
 import { launchChromium } from './chromium.js';
 import { ADMIN, createHarness, enrolledBeneficiary, OTHER_AWC_WORKER, syntheticFace, WORKER, type Harness } from './harness.js';
 
@@ -67,8 +68,13 @@ before(async () => {
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 40[0-9]/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
   });
+  // She signs in as people do: her mobile number and MPIN (the harness made her account).
+  const MPIN = '604712';
+  await setMpin(h.ctx.db, ADMIN.sub, await h.ctx.mpin.hash(MPIN), false);
+  const mobile = (await h.ctx.db.query<{ mobile: string }>('SELECT mobile FROM users WHERE id = $1', [ADMIN.sub])).rows[0]!.mobile;
   await page.goto(`${base}/admin/`);
-  await page.locator('#token').fill(admin);
+  await page.locator('#mobile').fill(mobile);
+  await page.locator('#mpin').fill(MPIN);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#queue-table tbody tr[data-case]').first().waitFor();
 });
