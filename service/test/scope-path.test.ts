@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Principal } from '../src/auth/principal.js';
 import { inScope } from '../src/auth/scope.js';
-import { ADMIN, createHarness, enrolledBeneficiary, rowCounts, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, CONSENT, createHarness, enrolledBeneficiary, rowCounts, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
 
 // Codes are unique only within their parent: AWC-001 of D1/S1 and AWC-001 of D1/S9 are different
 // centres, D1 of S1 and D1 of S9 different districts. Every principal below shares codes with the
@@ -77,4 +77,14 @@ test('an admin of D1 in another state sees none of D1/S1 in her queue, metrics o
   assert.equal((await h.call('GET', '/v1/review/cases', ours)).body.total, 1);
   const m = (await h.call('GET', '/v1/metrics/exclusion', ours)).body;
   assert.deepEqual(m.awcs.map((a: { awc: string }) => a.awc), ['AWC-001']);
+});
+
+test('a duplicate flag records the whole path (state and district), so a queue can be read per state', async () => {
+  const token = await h.token(WORKER);
+  const reg = await h.call('POST', '/v1/beneficiaries', token, { category: 'pregnant', name: 'Second Asha' });
+  assert.equal((await h.call('POST', `/v1/beneficiaries/${reg.body.id}/consents`, token, CONSENT)).status, 201);
+  const dup = await h.call('POST', `/v1/beneficiaries/${reg.body.id}/templates`, token, { envelope: h.seal(syntheticFace(21, h.dim, 0.2, 3), WORKER.sub) });
+  assert.deepEqual([dup.status, dup.body.code], [409, 'possible_duplicate']);
+  const flag = (await h.ctx.db.query<{ state: string; district: string }>('SELECT state, district FROM duplicate_flags WHERE id = $1', [dup.body.duplicateFlagId])).rows[0];
+  assert.deepEqual(flag, { state: 'S1', district: 'D1' });
 });

@@ -29,7 +29,7 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
       // A face already enrolled for someone else in the district is a case for review, not a silent second identity.
       const [nearest] = await nearestInDistrict(tx, b.state, b.district, probe.model.id, probe.embedding, 1, b.id);
       if (nearest && nearest.score >= probe.model.matchThreshold) {
-        const flagId = await insertDuplicateFlag(tx, { beneficiaryId: b.id, candidateBeneficiaryId: nearest.beneficiaryId, modelId: probe.model.id, score: nearest.score, district: b.district, createdBy: p.sub });
+        const flagId = await insertDuplicateFlag(tx, { beneficiaryId: b.id, candidateBeneficiaryId: nearest.beneficiaryId, modelId: probe.model.id, score: nearest.score, state: b.state, district: b.district, createdBy: p.sub });
         await appendAudit(tx, { actor: p.sub, role: p.role, action: 'enrolment.duplicate_flagged', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { duplicateFlagId: flagId, modelId: probe.model.id } }, now);
         return { duplicateFlagId: flagId } as const;
       }
