@@ -265,17 +265,26 @@ function scaleSection(r: Json, name = 'scale'): string {
         }
       }
     }
-    if (size.exactScanInDatabase) out.push(`- ${size.templates} templates: exact scan without an index p50 ${n(size.exactScanInDatabase.p50Ms)} ms, p99 ${n(size.exactScanInDatabase.p99Ms)} ms; table ${JSON.stringify(size.tableBytesPerTemplate)} bytes per template.`);
+    if (size.exactScanInDatabase) out.push(`- ${size.templates} templates: exact scan without an index p50 ${n(size.exactScanInDatabase.p50Ms)} ms, p99 ${n(size.exactScanInDatabase.p99Ms)} ms; table ${JSON.stringify(size.tableBytesPerTemplate ?? Object.fromEntries(Object.entries(size.tableBytes ?? {}).map(([k, v]) => [k, Math.round(Number(v) / size.templates)])))} bytes per template.`);
   }
   out.push('', table(['templates', 'storage', 'm', 'ef_construction', 'build s', 'index B/template', 'total B/template', 'ef_search', 'p50 ms', 'p99 ms', 'recall@1 vs exact', 'right person first'], rows));
   // Headline: at the largest size, the fastest district 1:N setting that agrees with exact search on ≥ 99 % of probes.
   const largest = [...(r.results ?? []), ...(r.inProgress ? [r.inProgress] : [])].filter((x: Json) => x.indexes?.length).at(-1);
+  if (name === 'scale-district') {
+    // A district's own graph: the smallest ef_search agreeing with exact search on ≥ 99 % of probes, per gallery size.
+    for (const size of r.results ?? []) {
+      const ix = size.indexes?.[0];
+      const q = (ix?.search ?? []).find((x: Json) => x.recallAt1VsExact >= 0.99);
+      if (q) headline.push([`1:N on a district's own graph of ${size.templates} (${ix.storage})`, `p50 ${n(q.p50Ms)} ms, p99 ${n(q.p99Ms)} ms`, `recall@1 vs exact ${n(q.recallAt1VsExact, 3)} at ef_search ${q.efSearch}; load ${n(r.machine?.loadAverage1m, 1)}`]);
+    }
+  }
   if (largest && name === 'scale') {
     for (const ix of largest.indexes) {
       const d = ix.districtFiltered;
       const all = [...(d?.plannersChoice ?? []).map((q: Json) => ({ ...q, how: `planner's choice (${q.plan})` })), ...(d?.hnswForced ?? []).map((q: Json) => ({ ...q, how: 'HNSW' }))];
       const ok = all.filter((q: Json) => q.recallAt1VsExactInDistrict >= 0.99).sort((a: Json, b: Json) => a.p50Ms - b.p50Ms)[0];
-      if (ok) headline.push([`district 1:N at ${largest.templates} templates (${ix.storage})`, `p50 ${n(ok.p50Ms)} ms, p99 ${n(ok.p99Ms)} ms`, `recall@1 vs exact ${n(ok.recallAt1VsExactInDistrict, 3)}; ${ok.how}, iterative ${ok.iterativeScan}, ef_search ${ok.efSearch}; load ${n(r.machine?.loadAverage1m, 1)}`]);
+      const best = ok ?? all.sort((a: Json, b: Json) => b.recallAt1VsExactInDistrict - a.recallAt1VsExactInDistrict || a.p50Ms - b.p50Ms)[0];
+      if (best) headline.push([`district 1:N at ${largest.templates} templates (${ix.storage})${ok ? '' : ', best recall (none reached 0.99)'}`, `p50 ${n(best.p50Ms)} ms, p99 ${n(best.p99Ms)} ms`, `recall@1 vs exact ${n(best.recallAt1VsExactInDistrict, 3)}; ${best.how}, iterative ${best.iterativeScan}, ef_search ${best.efSearch}; load ${n(r.machine?.loadAverage1m, 1)}`]);
       if (ix.buildSeconds) headline.push([`HNSW build at ${largest.templates} templates (${ix.storage}, m=${ix.m}, efc=${ix.efConstruction})`, `${n(ix.buildSeconds / 60)} min`, `${ix.bytesPerTemplate} B/template heap + index; load ${(ix.buildLoadAverage ?? []).join(' / ')}`]);
     }
   }
@@ -318,7 +327,7 @@ function genericSection(name: string, r: Json): string {
 export function writeReport(): { report: string; readmeUpdated: boolean } {
   headline.length = 0;
   const names = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.json') && f !== 'runner.json').map((f) => f.slice(0, -5)) : [];
-  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'envelope-open', 'service', 'load', 'scale', 'scale-pglite', 'shards'];
+  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'envelope-open', 'service', 'load', 'scale', 'scale-district', 'scale-pglite', 'shards'];
   names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const runner = load('runner');
   const sections: string[] = [];

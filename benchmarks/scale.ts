@@ -2,6 +2,7 @@
  * npm run bench:scale -- [--sizes 10000,100000] [--queries 200] [--configs 16:64,8:32,32:128]
  *                         [--ef 20,40,100,200] [--grid-max 10000] [--halfvec-max N] [--districts 40] [--force]
  *                         [--plot-only]   (redraw results/scale-recall-by-setting.svg from results/scale.json)
+ *                         [--out scale]   (results/<out>.json and <out>-recall-by-setting.svg)
  *
  * 1:N identification on pgvector at growing template counts (512-d): HNSW build time, index
  * size, bytes per template, p50/p99 query latency and recall@1 against exact search, for several
@@ -56,16 +57,18 @@ const { values } = parseArgs({
     force: { type: 'boolean', default: false },
     seed: { type: 'string', default: '7' },
     'plot-only': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'scale' },
     /** Server only. Default: sized from the largest graph and the memory available now (see below). */
     'maintenance-work-mem': { type: 'string' },
     /** Server only: parallel workers besides the leader (which builds too). 1 on a 2-core machine. */
     workers: { type: 'string', default: '1' },
   },
 });
-const PLOT = 'scale-recall-by-setting.svg';
+const OUT = values.out!;
+const PLOT = `${OUT}-recall-by-setting.svg`;
 if (values['plot-only']) {
   // Redraws the plot from the last results/scale.json, without measuring anything.
-  const last = JSON.parse(await readFile(join(RESULTS, 'scale.json'), 'utf8'));
+  const last = JSON.parse(await readFile(join(RESULTS, `${OUT}.json`), 'utf8'));
   await writeFile(join(RESULTS, PLOT), plot(last.results, `1:N recall@1 vs p50 latency (${last.database.kind}, ${last.machine.cores} cores)`));
   console.log(`wrote benchmarks/results/${PLOT}`);
   process.exit(0);
@@ -165,9 +168,9 @@ const report = {
   durationSeconds: Math.round((performance.now() - started) / 1000),
 };
 await mkdir(RESULTS, { recursive: true });
-await writeFile(join(RESULTS, 'scale.json'), JSON.stringify(report, null, 2) + '\n');
+await writeFile(join(RESULTS, `${OUT}.json`), JSON.stringify(report, null, 2) + '\n');
 await writeFile(join(RESULTS, PLOT), plot(results, `1:N recall@1 vs p50 latency (${db.kind}, ${machine.cores} cores)`));
-console.log(`wrote benchmarks/results/scale.json and ${PLOT} in ${report.durationSeconds} s (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+console.log(`wrote benchmarks/results/${OUT}.json and ${PLOT} in ${report.durationSeconds} s (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
 }
 
 /** One line per (size, storage, m, ef_construction), one point per ef_search. */
@@ -305,7 +308,7 @@ async function runSize(n: number) {
         ...(filtered ? { districtFiltered: filtered } : {}),
       });
       await db.exec('DROP INDEX scale_hnsw');
-      inProgress = { templates: n, loadSeconds: +loadSeconds.toFixed(1), tableBytes, exactScanInDatabase: { queries: exactQ, p50Ms: exactDb.p50, p99Ms: exactDb.p99 }, indexes };
+      inProgress = { templates: n, loadSeconds: +loadSeconds.toFixed(1), tableBytes, exact: { recallAt1RightPerson: exactRightPerson, withinDistrictRightPerson: exactRightPersonInDistrict }, exactScanInDatabase: { queries: exactQ, p50Ms: exactDb.p50, p99Ms: exactDb.p99 }, indexes };
       await writeReport(false);
     }
   }
