@@ -216,11 +216,11 @@ function loadSection(r: Json): string {
   }
   const first = r.results?.[0];
   if (first) {
-    headline.push([`max sustained verifications/s, zero errors (${first.target})`, `${n(first.maxSustained?.verificationsPerSecond)}/s`, `open-loop search, ${r.settings?.stepSeconds} s steps; first failing rate ${n(first.maxSustained?.firstFailingRate)}/s`]);
+    headline.push([`max sustained verifications/s, zero errors (${first.target})`, `${n(first.maxSustained?.verificationsPerSecond)}/s`, `open-loop search, ${r.settings?.stepSeconds} s steps; first failing rate ${n(first.maxSustained?.firstFailingRate)}/s; load average ${n(med((first.steps ?? []).map((s: Json) => s.loadAverage1m)), 1)}`]);
     for (const l of first.atLevels ?? []) headline.push([`p50 / p99 at ${l.level * 100} % (${n(l.rate)}/s, ${first.target})`, `${n(l.p50Ms?.median)} / ${n(l.p99Ms?.median)} ms`, `median of ${l.runs} runs; p99 range ${n(l.p99Ms?.min)}–${n(l.p99Ms?.max)}`]);
   }
   for (const t of (r.results ?? []).slice(1)) {
-    headline.push([`max sustained verifications/s (${t.target})`, `${n(t.maxSustained?.verificationsPerSecond)}/s`, 'same method']);
+    headline.push([`max sustained verifications/s (${t.target})`, `${n(t.maxSustained?.verificationsPerSecond)}/s`, `same method; load average ${n(med((t.steps ?? []).map((s: Json) => s.loadAverage1m)), 1)}`]);
     const half = (t.atLevels ?? []).find((l: Json) => l.level === 0.5);
     if (half) headline.push([`p50 / p99 at 50 % (${n(half.rate)}/s, ${t.target})`, `${n(half.p50Ms?.median)} / ${n(half.p99Ms?.median)} ms`, `median of ${half.runs} runs; CPU per verification: service ${n(half.serverCpuMsPerVerification?.median, 2)} ms, database ${n(half.dbCpuMsPerVerification?.median, 2)} ms`]);
   }

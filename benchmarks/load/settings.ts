@@ -74,6 +74,10 @@ export const SUPERVISORS: Principal[] = STATE_CODES.map((state, s) => ({ sub: `l
 export const ADMINS: Principal[] = STATE_CODES.map((state, s) => ({ sub: `la-${s + 1}`, role: 'district_admin', district: `LD${s + 1}`, state }));
 /** Beneficiary i is person i: her template is capture 1 of syntheticFace(i + 1), a probe capture 2 (+ the nth re-seal). */
 export const face = (dim: number, i: number, capture: number) => syntheticFace(i + 1, dim, S.noise, capture);
-/** Faces of people who are not in the population: impostors, new enrolments. */
-export const OUTSIDER = 10_000_000;
+/**
+ * Faces of people who are not in the population: impostors, new enrolments. Different in every run:
+ * a scratch database reused by a later run still holds the last run's new enrolments, and the same
+ * faces again would be refused as possible duplicates.
+ */
+export const OUTSIDER = 10_000_000 + (Date.now() % 100_000) * 1000;
 export const workerOf = (i: number) => WORKERS[i % WORKERS.length]!;
