@@ -33,6 +33,9 @@ export const Beneficiary = Type.Object(
     mobileMasked: Nullable(Type.String({ pattern: '^\\*{6}[0-9]{4}$' })),
     guardian: Nullable(Type.Object({ name: Type.String(), relation: Nullable(Type.String()) }, { additionalProperties: false })),
     createdAt: Timestamp,
+    /** Set when a duplicate decision merged this record into another (mergedInto); it keeps its history. */
+    closedAt: Nullable(Timestamp),
+    mergedInto: Nullable(Uuid),
   },
   { additionalProperties: false },
 );
@@ -48,6 +51,29 @@ export const BeneficiaryDetail = Type.Object(
   { additionalProperties: false },
 );
 
+/** pregnant → lactating and the like: the same record, consent and template. */
+export const CategoryChangeBody = Type.Object({ category: OneOf(CATEGORIES) }, { additionalProperties: false });
+
+export const GuardianLinkBody = Type.Object(
+  {
+    guardianId: Uuid,
+    relation: Type.String({ minLength: 1, maxLength: 50 }),
+    /** Since when she is the child's guardian; default today. */
+    since: Type.Optional(Day),
+  },
+  { additionalProperties: false },
+);
+
+export const Guardianship = Type.Object(
+  { childId: Uuid, guardianId: Uuid, relation: Type.String(), since: Day, createdBy: Type.String(), createdAt: Timestamp },
+  { additionalProperties: false },
+);
+export const GuardianshipList = Type.Object({ items: Type.Array(Guardianship) }, { additionalProperties: false });
+
+export type CategoryChangeBody = Static<typeof CategoryChangeBody>;
+export type GuardianLinkBody = Static<typeof GuardianLinkBody>;
+export type Guardianship = Static<typeof Guardianship>;
+export type GuardianshipList = Static<typeof GuardianshipList>;
 export type NewBeneficiaryBody = Static<typeof NewBeneficiaryBody>;
 export type Beneficiary = Static<typeof Beneficiary>;
 export type BeneficiaryList = Static<typeof BeneficiaryList>;

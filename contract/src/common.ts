@@ -71,6 +71,12 @@ export const ErrorBody = Type.Object(
     retryAfter: Type.Optional(Type.Integer({ minimum: 1 })),
     /** A refused batch of review decisions: the case that could not be decided. */
     caseId: Type.Optional(Uuid),
+    /** Guardian visits: the children a refusal is about (not linked, already collected, own face due…). */
+    childIds: Type.Optional(Type.Array(Uuid)),
+    /** beneficiary_closed, not_a_child: the records a refusal is about. */
+    beneficiaryIds: Type.Optional(Type.Array(Uuid)),
+    /** beneficiary_closed: the record this one was merged into. */
+    mergedInto: Type.Optional(Nullable(Uuid)),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,8 @@
  * Adding a value here and not in a migration (or the reverse) fails that test.
  */
 
-export const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl'] as const;
+/** guardian: registered only to collect for a child (her own face and consent), no THR of her own. */
+export const CATEGORIES = ['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl', 'guardian'] as const;
 export type Category = (typeof CATEGORIES)[number];
 /** Registered with a guardian, whose consent and mobile number stand for the child's. */
 export const CHILD_CATEGORIES = ['child_6m_3y', 'child_3_6y'] as const satisfies readonly Category[];
@@ -62,6 +63,9 @@ export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 
 export const DUPLICATE_FLAG_STATUSES = ['open', 'resolved'] as const;
 export type DuplicateFlagStatus = (typeof DUPLICATE_FLAG_STATUSES)[number];
+/** A district admin's decision on a possible duplicate (service/src/domain/duplicate-decision.ts). */
+export const DUPLICATE_DECISIONS = ['different_people', 'same_person', 'fraud_suspected'] as const;
+export type DuplicateDecision = (typeof DUPLICATE_DECISIONS)[number];
 
 /** The first link of the audit chain that does not hold, by kind. */
 export const CHAIN_BREAK_REASONS = ['hash_mismatch', 'prev_hash_mismatch', 'sequence_gap', 'head_mismatch'] as const;

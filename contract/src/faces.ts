@@ -4,7 +4,17 @@ import { SCHEMES, VERIFICATION_OUTCOMES } from './enums.js';
 
 // The three routes that take a sealed face embedding: enrolment, 1:1 verification, 1:N search.
 
-export const EnrolBody = Type.Object({ envelope: SealedEnvelope }, { additionalProperties: false });
+/** Captures of one person at enrolment; the service checks they agree and stores their mean. */
+export const MAX_ENROLMENT_CAPTURES = 3;
+
+/** `envelopes`: 2–3 captures of the same person (the SDK guides them); `envelope`: one, as older apps send. Exactly one of the two. */
+export const EnrolBody = Type.Object(
+  {
+    envelope: Type.Optional(SealedEnvelope),
+    envelopes: Type.Optional(Type.Array(SealedEnvelope, { minItems: 1, maxItems: MAX_ENROLMENT_CAPTURES })),
+  },
+  { additionalProperties: false },
+);
 
 export const Enrolment = Type.Object(
   {
@@ -12,6 +22,8 @@ export const Enrolment = Type.Object(
     modelId: Type.String(),
     /** How many earlier templates of the same model this one replaced (0 on a first enrolment). */
     replaced: Type.Integer({ minimum: 0 }),
+    /** Captures the template was built from (their normalised mean). */
+    captures: Type.Integer({ minimum: 1, maximum: MAX_ENROLMENT_CAPTURES }),
     expiresAt: Timestamp,
   },
   { additionalProperties: false },
@@ -67,7 +79,40 @@ export const Identification = Type.Object(
   { additionalProperties: false },
 );
 
+/** One capture of a guardian's face collects for each of the children named (a household, not a list). */
+export const GuardianVisitBody = Type.Object(
+  {
+    guardianId: Uuid,
+    childIds: Type.Array(Uuid, { minItems: 1, maxItems: 6, uniqueItems: true }),
+    scheme: Type.Optional(Scheme),
+    envelope: SealedEnvelope,
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The decision for the guardian's face, and per child her verification and distribution. No score. */
+export const GuardianVisit = Type.Object(
+  {
+    visitId: Uuid,
+    guardianId: Uuid,
+    outcome: OneOf(VERIFICATION_OUTCOMES),
+    match: Type.Boolean(),
+    scheme: OneOf(SCHEMES),
+    month: Month,
+    children: Type.Array(
+      Type.Object(
+        { childId: Uuid, verificationId: Uuid, outcome: OneOf(VERIFICATION_OUTCOMES), distributionId: Nullable(Uuid), fallback: Type.Optional(FallbackAdvice) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export type EnrolBody = Static<typeof EnrolBody>;
+export type GuardianVisitBody = Static<typeof GuardianVisitBody>;
+export type GuardianVisit = Static<typeof GuardianVisit>;
 export type Enrolment = Static<typeof Enrolment>;
 export type VerifyBody = Static<typeof VerifyBody>;
 export type Verification = Static<typeof Verification>;

@@ -8,6 +8,7 @@ export * from './consents.js';
 export * from './faces.js';
 export * from './fallback.js';
 export * from './review.js';
+export * from './duplicates.js';
 export * from './exclusion.js';
 export * from './audit.js';
 export * from './service.js';

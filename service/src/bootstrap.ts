@@ -54,6 +54,7 @@ export async function bootstrap(config: Config, log?: (msg: string) => void): Pr
       otpSecret,
       fallback: DEFAULT_FALLBACK_POLICY,
       storage: { dirs, minFreeBytes: config.minFreeDiskBytes },
+      children: { templateMonths: config.childTemplateMonths },
     },
     created: { ...(signing.created ? { signingKey: signing.path } : {}), ...(box.created ? { boxKeys: box.path } : {}) },
     paths: { signingKey: signing.path, boxKeys: box.path },

@@ -33,6 +33,8 @@ export interface Config {
   sessionTtlMs: number;
   /** How long a rotated-out token-signing key still verifies tokens. */
   signingKeyGraceMs: number;
+  /** Lifetime of a child's own face template, in months (also ended at her 3rd and 5th birthdays). */
+  childTemplateMonths: number;
   /** /healthz reports the disk full below this much free space where the service writes. */
   minFreeDiskBytes: number;
   /** `pretty` for people reading a terminal, `json` (pino's lines) for log collectors. */
@@ -130,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     ...(sms ? { sms } : {}),
     shutdownGraceMs: int('SHUTDOWN_GRACE_SECONDS', 10, env) * 1000,
+    childTemplateMonths: int('CHILD_TEMPLATE_MONTHS', 6, env),
   };
 }

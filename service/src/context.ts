@@ -1,5 +1,6 @@
 import type { SigningKey, SigningKeyring } from './auth/signing-key.js';
 import type { Database } from './db/types.js';
+import type { ChildPolicy } from './domain/children.js';
 import type { ModelPolicy } from './domain/models.js';
 import type { MpinHasher } from './identity/mpin.js';
 import type { IdentityPolicy } from './identity/signin.js';
@@ -42,4 +43,6 @@ export interface ServiceContext {
   fallback: FallbackPolicy;
   /** Where the service writes, checked by /healthz (unset in tests on an in-memory database). */
   storage?: { dirs: WritableDir[]; minFreeBytes: number };
+  /** Children's template lifetime; default DEFAULT_CHILD_POLICY (6 months). */
+  children?: ChildPolicy;
 }

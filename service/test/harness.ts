@@ -176,7 +176,7 @@ export const OTHER_ADMIN: Principal = { sub: 'admin-9', role: 'district_admin', 
 export const AUDITOR: Principal = { sub: 'auditor-1', role: 'auditor' };
 export const SUPERVISOR: Principal = { sub: 'sup-1', role: 'supervisor', awcs: ['AWC-001'], district: 'D1', state: 'S1' };
 
-const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'fallback_cases', 'otp_challenges', 'audit_log'] as const;
+const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'fallback_cases', 'otp_challenges', 'audit_log', 'guardianships', 'distinct_people'] as const;
 /** The identity tables: not in the default count, since the harness' token() makes accounts and sessions. */
 export const IDENTITY_TABLES = ['users', 'sessions', 'refresh_tokens', 'signin_throttle', 'audit_log'] as const;
 

@@ -7,5 +7,5 @@ export { MESSAGES, type FailureReason, type WorkerMessage } from './reasons.js';
 export type { ImageInput, RgbaFrame, Box } from './image.js';
 export type { HeadPose } from './pose.js';
 export type { EyeState } from './eyes.js';
-export { cosineSimilarity } from './embed.js';
+export { cosineSimilarity, type EmbeddingRecipe } from './embed.js';
 export { ARCFACE_REFERENCE } from './align.js';

@@ -4,7 +4,7 @@ import type { ModelSource } from '../runtime/model-source.js';
 import { DEFAULT_LIMITS, type Decoder, type InputLimits } from '../decode/limits.js';
 import { alignmentMap, ALIGNED_SIZE } from './align.js';
 import { competingFaces, detectFaces, pickPrimaryFace, squareFaceBox, type DetectorSettings } from './detect.js';
-import { embedAlignedFace } from './embed.js';
+import { embedAlignedFace, type EmbeddingRecipe } from './embed.js';
 import { estimateEyes } from './eyes.js';
 import { boxArea, wipe, type Box, type ImageInput, type RgbImage } from './image.js';
 import { faceImageStats } from './image-stats.js';
@@ -61,6 +61,8 @@ export interface FacePipelineOptions extends SessionOptions {
    * it is needed — the browser's default, so a phone's first load does not carry it.
    */
   poseModel?: 'when-needed' | 'always' | 'on-demand';
+  /** How the aligned face becomes an embedding (see EmbeddingRecipe). Default: 'flip-average'. */
+  embedding?: EmbeddingRecipe;
 }
 
 export interface ProcessOptions {
@@ -108,6 +110,7 @@ export async function buildFacePipeline(platform: FacePlatform, options: FacePip
   const enforceQuality = (options.qualityGate ?? 'enforce') === 'enforce';
   const threads = options.threads ?? 1;
   const poseModelAlways = options.poseModel === 'always';
+  const recipe = options.embedding ?? 'flip-average';
   // Two lanes of single-threaded models beat one lane of two-threaded ones: these graphs are
   // too small for intra-op threads to pay (measured: embedder 13.4 ms on 1 thread, 11.7 on 2).
   // Caveat, measured with onnxruntime-node 1.30: run() calls on different sessions of one
@@ -185,7 +188,7 @@ export async function buildFacePipeline(platform: FacePlatform, options: FacePip
       // With two or more threads the embedding runs beside the quality and liveness models
       // (they take about as long as it does); a refused capture's embedding is wiped unseen.
       let embedding: Float32Array | undefined;
-      const embedLane = parallel ? timed('embed', () => embedAlignedFace(sessions.embedder, aligned!)).then((e) => (embedding = e)) : undefined;
+      const embedLane = parallel ? timed('embed', () => embedAlignedFace(sessions.embedder, aligned!, recipe)).then((e) => (embedding = e)) : undefined;
       embedLane?.catch(() => undefined);
       try {
         stage = 'quality';
@@ -219,7 +222,7 @@ export async function buildFacePipeline(platform: FacePlatform, options: FacePip
 
         stage = 'embed';
         if (embedLane) await embedLane;
-        else embedding = await timed('embed', () => embedAlignedFace(sessions.embedder, aligned!));
+        else embedding = await timed('embed', () => embedAlignedFace(sessions.embedder, aligned!, recipe));
         const result = { ok: true as const, embedding: embedding!, modelId: PIPELINE_MODEL_IDS.embedder, quality: verdict.report, liveness, face };
         embedding = undefined;
         return result;

@@ -111,7 +111,7 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
  * or when no capture could ever succeed (no consent, no template), the case is opened here so
  * the worker can go straight to OTP or attestation.
  */
-async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
+export async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
   let attemptsLeft: number | undefined;
   if (RETRYABLE.has(reason)) {
     const failed = await countFailedFaceAttempts(tx, { beneficiaryId: input.beneficiary.id, worker: input.worker, deviceId: input.deviceId, since: startOfIndianDay(input.now) });

@@ -25,5 +25,7 @@ export function beneficiaryView(b: Beneficiary) {
     mobileMasked: b.mobile ? `******${b.mobile.slice(-4)}` : null,
     guardian: b.guardianName ? { name: b.guardianName, relation: b.guardianRelation } : null,
     createdAt: b.createdAt.toISOString(),
+    closedAt: b.closedAt?.toISOString() ?? null,
+    mergedInto: b.mergedInto,
   };
 }

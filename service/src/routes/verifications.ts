@@ -6,6 +6,7 @@ import { appendAudit } from '../db/repositories/audit.js';
 import { claimNonce } from '../db/repositories/nonces.js';
 import { conflict } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
+import { directVerificationRefusal } from '../domain/children.js';
 import { decideVerification } from '../domain/verify.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
 import { replies } from './schemas.js';
@@ -14,6 +15,8 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
   app.post('/v1/verifications', { config: { roles: ['worker'] }, schema: { body: VerifyBody, response: replies({ 200: Verification, 409: VerificationRefusal }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.body.beneficiaryId, p);
+    const refusal = directVerificationRefusal(b, ctx.clock());
+    if (refusal) throw refusal;
     const probe = openProbe(ctx, req.body.envelope, p);
     const now = ctx.clock();
     const scheme = req.body.scheme ?? 'THR';

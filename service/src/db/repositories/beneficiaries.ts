@@ -15,12 +15,17 @@ export interface Beneficiary {
   guardianRelation: string | null;
   createdBy: string;
   createdAt: Date;
+  /** Set when a duplicate decision merged this record into another (mergedInto). */
+  closedAt: Date | null;
+  mergedInto: string | null;
+  fraudFlaggedAt: Date | null;
 }
 
-export type NewBeneficiary = Omit<Beneficiary, 'id' | 'createdAt'>;
+export type NewBeneficiary = Omit<Beneficiary, 'id' | 'createdAt' | 'closedAt' | 'mergedInto' | 'fraudFlaggedAt'>;
 
 const COLUMNS = `id, category, name, to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", awc, district, state, mobile,
-  guardian_name AS "guardianName", guardian_relation AS "guardianRelation", created_by AS "createdBy", created_at AS "createdAt"`;
+  guardian_name AS "guardianName", guardian_relation AS "guardianRelation", created_by AS "createdBy", created_at AS "createdAt",
+  closed_at AS "closedAt", merged_into AS "mergedInto", fraud_flagged_at AS "fraudFlaggedAt"`;
 
 export async function insertBeneficiary(tx: Queryable, b: NewBeneficiary): Promise<Beneficiary> {
   const { rows } = await tx.query<Beneficiary>(
@@ -45,4 +50,25 @@ export async function listBeneficiaries(db: Queryable, where: AreaFilter, page: 
     [where.state, where.district ?? null, where.awc ?? null, where.awcs ?? null, page.limit, page.offset],
   );
   return rows;
+}
+
+/** "Same person, merge": the record stays (its history with it), closed and pointing at the one kept. */
+export async function closeAsMerged(tx: Queryable, id: string, into: string, at: Date): Promise<void> {
+  await tx.query('UPDATE beneficiaries SET closed_at = $3, merged_into = $2 WHERE id = $1 AND closed_at IS NULL', [id, into, at]);
+}
+
+export async function flagFraud(tx: Queryable, ids: readonly string[], at: Date): Promise<void> {
+  await tx.query('UPDATE beneficiaries SET fraud_flagged_at = $2 WHERE id = ANY($1::uuid[]) AND fraud_flagged_at IS NULL', [ids, at]);
+}
+
+/** Several at once, in the order asked; missing ids are simply absent. */
+export async function getBeneficiaries(db: Queryable, ids: readonly string[]): Promise<Beneficiary[]> {
+  const { rows } = await db.query<Beneficiary>(`SELECT ${COLUMNS} FROM beneficiaries WHERE id = ANY($1::uuid[])`, [ids]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export async function setCategory(tx: Queryable, id: string, category: Category): Promise<Beneficiary> {
+  const { rows } = await tx.query<Beneficiary>(`UPDATE beneficiaries SET category = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, category]);
+  return rows[0]!;
 }

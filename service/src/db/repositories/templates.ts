@@ -10,6 +10,8 @@ export interface NewTemplate {
   state: string;
   createdBy: string;
   expiresAt: Date;
+  /** How many captures the template was built from (their normalised mean). */
+  captures?: number;
 }
 
 /**
@@ -21,9 +23,9 @@ export async function replaceTemplate(tx: Queryable, t: NewTemplate): Promise<{ 
   await tx.query('SELECT templates_ensure_partition($1)', [t.state]);
   const { rows: deleted } = await tx.query('DELETE FROM templates WHERE state = $3 AND beneficiary_id = $1 AND model_id = $2 RETURNING id', [t.beneficiaryId, t.modelId, t.state]);
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO templates (beneficiary_id, model_id, embedding, quality, liveness, district, state, created_by, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [t.beneficiaryId, t.modelId, tx.vector(t.embedding), t.quality, t.liveness, t.district, t.state, t.createdBy, t.expiresAt],
+    `INSERT INTO templates (beneficiary_id, model_id, embedding, quality, liveness, district, state, created_by, expires_at, captures)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [t.beneficiaryId, t.modelId, tx.vector(t.embedding), t.quality, t.liveness, t.district, t.state, t.createdBy, t.expiresAt, t.captures ?? 1],
   );
   return { id: rows[0]!.id, replaced: deleted.length };
 }

@@ -16,13 +16,17 @@ export interface NewVerification {
   quality: number;
   liveness: number;
   deviceId: string | null;
+  /** Whose face was verified when not the beneficiary's own: a child's guardian. */
+  faceOf?: string | null;
+  /** One guardian capture shared by several children's verification rows. */
+  visitId?: string | null;
 }
 
 export async function insertVerification(tx: Queryable, v: NewVerification): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId],
+    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null],
   );
   return rows[0]!.id;
 }
@@ -117,4 +121,13 @@ export async function getDistribution(db: Queryable, id: string): Promise<Distri
 /** A rejected fallback marks its ration for recovery; the distribution itself stays on record. */
 export async function flagDistributionForRecovery(tx: Queryable, id: string, at: Date, caseId: string): Promise<void> {
   await tx.query('UPDATE distributions SET recovery_flagged_at = $2, recovery_case_id = $3 WHERE id = $1', [id, at, caseId]);
+}
+
+/** Which of these beneficiaries already had this month's ration. */
+export async function distributedAmong(db: Queryable, beneficiaryIds: readonly string[], scheme: string, month: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT beneficiary_id AS id FROM distributions WHERE beneficiary_id = ANY($1::uuid[]) AND scheme = $2 AND month = $3',
+    [beneficiaryIds, scheme, month],
+  );
+  return rows.map((r) => r.id);
 }

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { GuardianLinkBody, Guardianship, GuardianshipList, GuardianVisit, GuardianVisitBody } from '@chehra/contract';
+import { principalOf } from '../auth/plugin.js';
+import type { ServiceContext } from '../context.js';
+import { appendAudit } from '../db/repositories/audit.js';
+import { getBeneficiary, type Beneficiary } from '../db/repositories/beneficiaries.js';
+import { claimNonce } from '../db/repositories/nonces.js';
+import { guardiansOf, insertGuardianship } from '../db/repositories/guardianships.js';
+import { isChild } from '../domain/categories.js';
+import { decideGuardianVisit } from '../domain/guardian-visit.js';
+import { ApiError, badRequest, conflict, notFound } from '../errors.js';
+import { openProbe } from '../keys/open-probe.js';
+import { beneficiaryInScope } from './beneficiary-access.js';
+import { IdParams, replies } from './schemas.js';
+
+export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.post('/v1/beneficiaries/:id/guardians', { config: { roles: ['worker'] }, schema: { params: IdParams, body: GuardianLinkBody, response: replies({ 201: Guardianship }) } }, async (req, reply) => {
+    const p = principalOf(req);
+    const child = await beneficiaryInScope(ctx.db, req.params.id, p);
+    if (!isChild(child.category)) throw badRequest('not_a_child', 'guardians are linked to child beneficiaries only');
+    const guardian = await getBeneficiary(ctx.db, req.body.guardianId);
+    if (!guardian) throw notFound('guardian_not_found', 'no person with this id; register the guardian first');
+    // The whole path, not the AWC code alone: the same code may exist in another district.
+    if (guardian.state !== child.state || guardian.district !== child.district || guardian.awc !== child.awc) {
+      throw conflict('guardian_other_awc', "the guardian is registered at another Anganwadi centre; register her at the child's centre");
+    }
+    if (isChild(guardian.category)) throw badRequest('guardian_is_a_child', 'a guardian must be an adult, not a child beneficiary');
+    if (guardian.closedAt || child.closedAt) throw conflict('beneficiary_closed', 'this record was merged into another; use the record it was merged into');
+    const now = ctx.clock();
+    const link = await ctx.db.transaction(async (tx) => {
+      const g = await insertGuardianship(tx, { childId: child.id, guardianId: guardian.id, relation: req.body.relation, since: req.body.since ?? now.toISOString().slice(0, 10), createdBy: p.sub });
+      if (!g) throw conflict('guardian_already_linked', 'this guardian is already linked to this child');
+      await appendAudit(tx, { actor: p.sub, role: p.role, action: 'guardian.linked', subjectType: 'beneficiary', subjectId: child.id, district: child.district, details: { guardianId: guardian.id, relation: g.relation, since: g.since } }, now);
+      return g;
+    });
+    return reply.status(201).send({ ...link, createdAt: link.createdAt.toISOString() });
+  });
+
+  app.get('/v1/beneficiaries/:id/guardians', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: GuardianshipList }) } }, async (req) => {
+    const child = await beneficiaryInScope(ctx.db, req.params.id, principalOf(req));
+    return { items: (await guardiansOf(ctx.db, child.id)).map((g) => ({ ...g, createdAt: g.createdAt.toISOString() })) };
+  });
+
+  app.post('/v1/guardian-visits', { config: { roles: ['worker'] }, schema: { body: GuardianVisitBody, response: replies({ 200: GuardianVisit }) } }, async (req, reply) => {
+    const p = principalOf(req);
+    const guardian = await beneficiaryInScope(ctx.db, req.body.guardianId, p);
+    const children: Beneficiary[] = [];
+    for (const id of req.body.childIds) children.push(await beneficiaryInScope(ctx.db, id, p));
+    const notChildren = children.filter((c) => !isChild(c.category)).map((c) => c.id);
+    if (notChildren.length > 0) throw new ApiError(400, 'not_a_child', 'a guardian visit collects for child beneficiaries only', { beneficiaryIds: notChildren });
+    const probe = openProbe(ctx, req.body.envelope, p);
+    const now = ctx.clock();
+    const scheme = req.body.scheme ?? 'THR';
+    try {
+      const result = await ctx.db.transaction(async (tx) => {
+        if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
+        const r = await decideGuardianVisit(tx, { guardian, children, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold, deviceId: req.body.deviceId ?? null, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
+        await appendAudit(tx, {
+          actor: p.sub,
+          role: p.role,
+          action: 'guardian_visit.attempted',
+          subjectType: 'beneficiary',
+          subjectId: guardian.id,
+          district: guardian.district,
+          details: { visitId: r.visitId, outcome: r.outcome, score: r.score, threshold: r.threshold, modelId: probe.model.id, scheme, month: r.month, children: r.children.map((c) => ({ childId: c.childId, verificationId: c.verificationId, distributionId: c.distributionId })) },
+        }, now);
+        return r;
+      });
+      // The worker learns the decision, never the score.
+      return reply.send({
+        visitId: result.visitId,
+        guardianId: guardian.id,
+        outcome: result.outcome,
+        match: result.outcome === 'match',
+        scheme,
+        month: result.month.slice(0, 7),
+        children: result.children,
+      });
+    } finally {
+      probe.embedding.fill(0);
+    }
+  });
+};
