@@ -8,6 +8,7 @@ import { loadUsers, renderUsers, resetUsers } from './users.js';
 import { fallbackRateChart } from './chart.js';
 import { onBulkDecision, selectWholePage, updateBulkBar } from './queue-bulk.js';
 import { weeklyRateChart } from './weekly-chart.js';
+import { duplicatesView } from './duplicates.js';
 import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
 
 const REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired', 'poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'];
@@ -93,6 +94,9 @@ function showError(err) {
   a.hidden = false;
 }
 
+/** The duplicates queue (duplicates.js); made in start(), once the page's elements exist. */
+let duplicates = /** @type {ReturnType<typeof duplicatesView> | null} */ (null);
+
 // ---- sign-in ----------------------------------------------------------------------------------
 
 function showSignin(/** @type {string} */ message = '') {
@@ -135,6 +139,7 @@ function resetSession() {
   $('weekly-chart').replaceChildren();
   /** @type {HTMLFormElement} */ ($('bulk')).reset();
   $('bulk').hidden = true;
+  duplicates?.reset();
 }
 
 setUnauthorizedHandler((err) => {
@@ -224,7 +229,7 @@ function enterConsole(user) {
   $('console').hidden = false;
   $('signout').hidden = false;
   const admin = user.role === 'district_admin';
-  $('nav-queue').hidden = $('nav-metrics').hidden = !admin;
+  $('nav-queue').hidden = $('nav-metrics').hidden = $('nav-duplicates').hidden = !admin;
   renderWho();
   if (!location.hash || location.hash === '#') history.replaceState(null, '', admin ? '#queue' : '#users');
   route(true);
@@ -255,16 +260,17 @@ function route(focus = true) {
   const hash = location.hash.slice(1);
   const caseMatch = /^case\/([0-9a-f-]{36})$/i.exec(hash);
   const admin = state.user?.role === 'district_admin';
-  const view = !admin || hash === 'users' ? 'users' : caseMatch ? 'case' : hash === 'metrics' ? 'metrics' : 'queue';
-  for (const id of ['queue', 'case', 'metrics', 'users']) $(id).hidden = id !== view;
-  const current = view === 'metrics' ? 'nav-metrics' : view === 'users' ? 'nav-users' : 'nav-queue';
-  for (const id of ['nav-queue', 'nav-metrics', 'nav-users']) {
+  const view = !admin || hash === 'users' ? 'users' : caseMatch ? 'case' : hash === 'metrics' || hash === 'duplicates' ? hash : 'queue';
+  for (const id of ['queue', 'case', 'metrics', 'users', 'duplicates']) $(id).hidden = id !== view;
+  const current = view === 'metrics' || view === 'users' || view === 'duplicates' ? `nav-${view}` : 'nav-queue';
+  for (const id of ['nav-queue', 'nav-metrics', 'nav-users', 'nav-duplicates']) {
     if (id === current) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
   if (view === 'users') void loadUsers(/** @type {SignedInUser} */ (state.user), { describe, announce, showError, h }, focus);
   else if (view === 'queue') void loadQueue(focus);
   else if (view === 'case' && caseMatch?.[1]) void loadCase(caseMatch[1], focus);
+  else if (view === 'duplicates') void duplicates?.load(focus);
   else void loadMetrics(focus);
 }
 
@@ -709,6 +715,7 @@ function start() {
     // fine
   }
   applyLang(/** @type {'en' | 'hi'} */ (lang));
+  duplicates = duplicatesView({ h, announce, showError, clearAlert });
 
   $('lang').addEventListener('click', toggleLang);
   // The skip link moves focus only: changing the hash would change the view.

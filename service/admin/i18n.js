@@ -2,6 +2,7 @@
 // the test checks that each language has every key.
 
 import { IDENTITY_DICT, IDENTITY_HINTS } from './i18n-identity.js';
+import { DUPLICATES_DICT } from './duplicates-i18n.js';
 
 /** @typedef {'en' | 'hi'} Lang */
 
@@ -407,6 +408,9 @@ export const DICT = {
   },
 };
 
+// The duplicates view keeps its labels beside it; they join the one dictionary here.
+for (const lang of LANGS) Object.assign(DICT[lang], DUPLICATES_DICT[lang]);
+
 /** Localised explanations for the API's error codes; the API's own message is shown beside them. */
 export const ERROR_HINTS = {
   en: {},
@@ -419,6 +423,7 @@ export const ERROR_HINTS = {
     invalid_period: '"से" की तारीख़ "तक" से पहले होनी चाहिए।',
     token_expired: 'टोकन की अवधि समाप्त।',
     token_invalid: 'टोकन मान्य नहीं है।',
+    duplicate_already_decided: 'इस जोड़े पर निर्णय पहले ही हो चुका है।',
   },
 };
 
