@@ -70,7 +70,7 @@ function photosOf(photos: string[]): string {
   return [...byPerson].map(([person, ns]) => `${person} ${ns.join(', ')}`).join('; ');
 }
 
-const PATHS: Record<VisitRow['path'], string> = { genuine: 'genuine', impostor: 'impostor', no_consent: 'no consent', second_visit: 'second visit' };
+const PATHS: Record<VisitRow['path'], string> = { genuine: 'genuine', impostor: 'impostor', no_consent: 'no consent', second_visit: 'second visit', guardian: 'guardian' };
 
 function render(r: DemoReport): string {
   const out: string[] = [];
@@ -80,11 +80,11 @@ function render(r: DemoReport): string {
   out.push(`service: ${r.mode === 'in-process' ? `in this process at ${r.baseUrl}, embedded PGlite on a temporary data directory` : `running service at ${r.baseUrl}`}`);
   out.push(`model:   ${r.model.id}, match threshold ${r.model.matchThreshold}, liveness threshold ${r.model.livenessThreshold}, ${r.model.threads} thread(s)`);
   out.push('');
-  out.push('Beneficiaries (LFW adults stand in for every face, children included)');
+  out.push('Beneficiaries (LFW adults stand in for every face; children under three are verified by their guardian\'s face)');
   out.push(
     table(
       ['name', 'category', 'guardian', 'mobile', 'consent', 'enrolled face (LFW photo)'],
-      r.beneficiaries.map((b) => [b.name, b.category, b.guardian ?? '—', b.mobileMasked ?? '—', b.consent ?? 'not given', (b.enrolPhoto ? photosOf([b.enrolPhoto]) : null) ?? (b.consent ? 'not enrolled' : '— (no consent: no photo)')]),
+      r.beneficiaries.map((b) => [b.name, b.category, b.guardian ?? '—', b.mobileMasked ?? '—', b.consent ?? 'not given', (b.enrolPhoto ? photosOf([b.enrolPhoto]) : null) ?? (b.consent ? (b.category === 'child_6m_3y' ? "— (under three: her guardian's face)" : 'not enrolled') : '— (no consent: no photo)')]),
     ),
   );
   out.push('');
@@ -95,7 +95,7 @@ function render(r: DemoReport): string {
       r.visits.map((v) => [
         v.beneficiary,
         v.category,
-        PATHS[v.path],
+        v.collectedBy ? `${PATHS[v.path]}: ${v.collectedBy}` : PATHS[v.path],
         outcomeOf(v),
         v.score === null ? '—' : `${v.score.toFixed(4)}/${v.threshold}`,
         methodOf(v),

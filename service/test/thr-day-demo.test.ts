@@ -22,13 +22,13 @@ interface Seen {
   otps: string[];
   mobiles: string[];
   distributions: Array<{ beneficiaryId: string; n: number; methods: string }>;
-  verifications: Array<{ beneficiaryId: string; outcome: string }>;
+  verifications: Array<{ beneficiaryId: string; outcome: string; faceOf: string | null; visitId: string | null }>;
   queue: Awaited<ReturnType<ChehraClient['reviewQueue']>>;
   impostorCase: { status: number; body: any };
   audit: { ok: boolean; entries: number };
 }
 
-test('a THR day: face matches, impostor by OTP, no consent by attestation, second visit refused; nothing biometric or secret leaks', { timeout: 180_000 }, async (t) => {
+test('a THR day: face matches, impostor by OTP, no consent by attestation, a mother collects for two infants with one capture, second visit refused; nothing biometric or secret leaks', { timeout: 180_000 }, async (t) => {
   // Without datasets or models this test proves nothing: fail, as the vision tests do, rather than skip.
   if (missing) assert.fail(missing);
   const logs: string[] = [];
@@ -59,7 +59,7 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, secon
       const d = await svc.ctx.db.query<{ beneficiaryId: string; n: string; methods: string }>(
         `SELECT beneficiary_id AS "beneficiaryId", count(*) AS n, string_agg(method, ',') AS methods FROM distributions GROUP BY beneficiary_id`,
       );
-      const v = await svc.ctx.db.query<{ beneficiaryId: string; outcome: string }>(`SELECT beneficiary_id AS "beneficiaryId", outcome FROM verifications ORDER BY created_at`);
+      const v = await svc.ctx.db.query<{ beneficiaryId: string; outcome: string; faceOf: string | null; visitId: string | null }>(`SELECT beneficiary_id AS "beneficiaryId", outcome, face_of AS "faceOf", visit_id AS "visitId" FROM verifications ORDER BY created_at`);
       seen = {
         otps: svc.outbox.messages.map((m) => /\b(\d{6})\b/.exec(m.text)?.[1] ?? 'missing'),
         mobiles: svc.outbox.messages.map((m) => m.to),
@@ -89,6 +89,23 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, secon
   }
   assert.deepEqual(new Set(report.beneficiaries.map((b) => b.category)), new Set(['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl']));
   for (const b of report.beneficiaries.filter((x) => x.category.startsWith('child'))) assert.ok(b.guardian, `${b.name} has a guardian`);
+
+  // The guardian visit: Meena's face, one capture, a ration for each of her two children under three.
+  const guardianRows = report.visits.filter((v) => v.path === 'guardian');
+  assert.equal(guardianRows.length, 2);
+  const mother = report.beneficiaries.find((b) => b.name === guardianRows[0]!.collectedBy)!;
+  for (const v of guardianRows) {
+    const child = report.beneficiaries.find((b) => b.beneficiaryId === v.beneficiaryId)!;
+    assert.equal(child.category, 'child_6m_3y');
+    assert.equal(child.enrolled, false, 'a child under three has no template of her own');
+    assert.deepEqual([v.outcome, v.method, v.delivered, v.score], ['match', 'face', true, null], JSON.stringify(v));
+    assert.ok(v.photos.every((p) => p.startsWith(`${mother.person}/`)), "the photo is the mother's");
+  }
+  assert.deepEqual(guardianRows[0]!.photos, guardianRows[1]!.photos, 'one capture for both children');
+  const childRows = seen.verifications.filter((v) => guardianRows.some((g) => g.beneficiaryId === v.beneficiaryId));
+  assert.equal(childRows.length, 2);
+  assert.ok(childRows.every((v) => v.faceOf === mother.beneficiaryId && v.outcome === 'match'), 'each verification row says whose face');
+  assert.equal(new Set(childRows.map((v) => v.visitId)).size, 1, 'one visit');
 
   // The impostor: someone else's photo, no face match, delivered by OTP, case pending review.
   const impostor = report.visits.find((v) => v.path === 'impostor')!;
@@ -138,13 +155,14 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, secon
     const row = report.visits.find((v) => v.beneficiaryId === d.beneficiaryId && v.delivered)!;
     assert.equal(d.methods, row.method);
   }
-  assert.deepEqual(report.totals.byMethod, { face: 4, otp: 1, attestation: 1 });
-  assert.deepEqual([report.totals.rationsDelivered, report.totals.refused], [6, 1]);
+  assert.deepEqual(report.totals.byMethod, { face: 6, otp: 1, attestation: 1 });
+  assert.deepEqual([report.totals.rationsDelivered, report.totals.refused], [8, 1]);
 
   // The audit chain verifies, as the auditor sees it and as the report says.
   assert.equal(seen.audit.ok, true);
-  // At least: 6 registrations, 5 consents, 5 enrolments, every verification, 2 cases opened and 2 completed.
-  const floor = 6 + 5 + 5 + seen.verifications.length + 4;
+  // At least: 8 registrations, 7 consents, 5 enrolments, 2 guardian links, every face attempt (the
+  // guardian visit is one entry for two rows), 2 cases opened and 2 completed.
+  const floor = 8 + 7 + 5 + 2 + seen.verifications.length - 1 + 4;
   assert.ok(seen.audit.entries >= floor, `audit entries ${seen.audit.entries} ≥ ${floor}`);
   assert.deepEqual(report.audit, { ok: true, entries: seen.audit.entries });
 

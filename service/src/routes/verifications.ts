@@ -7,6 +7,7 @@ import { claimNonce } from '../db/repositories/nonces.js';
 import { conflict } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
 import { directVerificationRefusal } from '../domain/children.js';
+import { refreshAfterMatch } from '../domain/template-refresh.js';
 import { decideVerification } from '../domain/verify.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
 import { replies } from './schemas.js';
@@ -23,6 +24,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     const result = await ctx.db.transaction(async (tx) => {
       if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
       const r = await decideVerification(tx, { beneficiary: b, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold, deviceId: req.body.deviceId ?? null, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
+      if (r.outcome === 'match' && r.score !== null) await refreshAfterMatch(tx, b, probe, r.score, now, p.sub);
       await appendAudit(tx, {
         actor: p.sub,
         role: p.role,

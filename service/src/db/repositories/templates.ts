@@ -113,3 +113,26 @@ export async function nearestInDistrict(db: Queryable, state: string, district: 
   );
   return rows.map((r) => ({ beneficiaryId: r.beneficiaryId, score: Number(r.score) }));
 }
+
+/**
+ * The bounded refresh of a template after a confident match, as one statement (no embedding
+ * leaves the database): the template becomes normalised((1 − w)·template + w·probe), only if it
+ * is current, has been refreshed fewer than `maxRefreshes` times, was made from a capture no better
+ * than this one, and last changed at least `minDays` ago. Null when any condition fails.
+ */
+export async function refreshTemplate(
+  tx: Queryable,
+  r: { beneficiaryId: string; state: string; modelId: string; probe: Float32Array; weight: number; quality: number; now: Date; minDays: number; maxRefreshes: number },
+): Promise<{ id: string; refreshCount: number } | null> {
+  const keep = new Float32Array(r.probe.length).fill(1 - r.weight);
+  const step = r.probe.map((x) => x * r.weight);
+  const { rows } = await tx.query<{ id: string; refreshCount: number }>(
+    `UPDATE templates SET embedding = l2_normalize(embedding * $3 + $4), quality = $5, refreshed_at = $6, refresh_count = refresh_count + 1
+     WHERE state = $2 AND beneficiary_id = $1 AND model_id = $7 AND (expires_at IS NULL OR expires_at > $6)
+       AND refresh_count < $8 AND quality <= $5 AND coalesce(refreshed_at, created_at) <= $6 - make_interval(days => $9)
+     RETURNING id, refresh_count AS "refreshCount"`,
+    [r.beneficiaryId, r.state, tx.vector(keep), tx.vector(step), r.quality, r.now, r.modelId, r.maxRefreshes, r.minDays],
+  );
+  step.fill(0);
+  return rows[0] ?? null;
+}
