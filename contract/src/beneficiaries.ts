@@ -34,8 +34,8 @@ export const Beneficiary = Type.Object(
     guardian: Nullable(Type.Object({ name: Type.String(), relation: Nullable(Type.String()) }, { additionalProperties: false })),
     createdAt: Timestamp,
     /** Set when a duplicate decision merged this record into another (mergedInto); it keeps its history. */
-    closedAt: Nullable(Timestamp),
-    mergedInto: Nullable(Uuid),
+    closedAt: Type.Optional(Nullable(Timestamp)),
+    mergedInto: Type.Optional(Nullable(Uuid)),
   },
   { additionalProperties: false },
 );
