@@ -90,7 +90,6 @@ export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
     const face = pipeline;
     desk = captureDesk(face, lfw, skipped, log);
     const day: Day = { worker, supervisor: client(tokens.supervisor), local, desk, deviceId: opts.deviceId ?? 'demo-phone-1', log, visits: [], month: null };
-    const http = { baseUrl, token: tokens.worker, fetch: fetchImpl };
     step(`models loaded (${face.modelId}, ${threads} thread${threads > 1 ? 's' : ''})`);
 
     // --- registration and consent --------------------------------------------------------------
@@ -144,7 +143,7 @@ export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
     }
     const byName = (name: string) => registered.find((x) => x.member.name === name)!;
     for (const r of registered.filter((x) => x.member.role === 'guardian_child')) {
-      await linkGuardian(http, r, byName(r.member.collectedBy!));
+      await linkGuardian(day, r, byName(r.member.collectedBy!));
       step(`${r.member.collectedBy} linked as ${r.member.name}'s guardian`);
     }
     const stranger = desk.nextStranger();
@@ -163,7 +162,7 @@ export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
       const g = byName(name);
       announce(`visit: ${name} for her children`);
       const used = new Set([g.line.enrolPhoto!, ...day.visits.filter((v) => v.beneficiaryId === g.id).flatMap((v) => v.photos)]);
-      const rows = await guardianVisit(day, http, g, registered.filter((x) => x.member.collectedBy === name), guardianPhotos(day, g, used));
+      const rows = await guardianVisit(day, g, registered.filter((x) => x.member.collectedBy === name), guardianPhotos(day, g, used));
       step(rows.map(describeVisit).join('; '));
     }
 

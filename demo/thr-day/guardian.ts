@@ -1,27 +1,15 @@
+import { ChehraApiError, type GuardianVisit } from '../../sdk/src/index.js';
 import type { Captured } from './captures.js';
 import { completeFallback, emptyRow, type Day, type Registered } from './visits.js';
 import type { VisitRow } from './types.js';
 
 // The guardian visit: a child under three is never enrolled by her own face; her mother's face is
 // verified once and the ration of each of her children is recorded (one distribution per child,
-// one transaction). The SDK client has no typed call for these two routes yet, so they are sent
-// with fetch; the capture is sealed by the worker's session as any other.
+// one transaction), through the worker's session like any other capture.
 
-export interface Http {
-  baseUrl: string;
-  token: string;
-  fetch: typeof fetch;
-}
-
-async function post(http: Http, path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await http.fetch(`${http.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${http.token}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
-}
-
-/** Links each child to the cast member who collects for her. */
-export async function linkGuardian(http: Http, child: Registered, guardian: Registered): Promise<void> {
-  const r = await post(http, `/v1/beneficiaries/${child.id}/guardians`, { guardianId: guardian.id, relation: child.member.guardian?.relation ?? 'guardian' });
-  if (r.status !== 201) throw new Error(`linking ${child.member.name} to ${guardian.member.name}: HTTP ${r.status} ${r.body?.code}`);
+/** Links a child to the cast member who collects for her. */
+export async function linkGuardian(day: Day, child: Registered, guardian: Registered): Promise<void> {
+  await day.worker.api.linkGuardian(child.id, { guardianId: guardian.id, relation: child.member.guardian?.relation ?? 'guardian' });
 }
 
 /** Photos of the guardian not used yet, then her visit photo again (a new capture of the same file). */
@@ -42,29 +30,27 @@ export function guardianPhotos(day: Day, guardian: Registered, used: ReadonlySet
  * attempts used up and a fallback case opened for each child), then each child's fallback is
  * completed. One row per child.
  */
-export async function guardianVisit(day: Day, http: Http, guardian: Registered, children: Registered[], captures: () => Promise<Captured | undefined>): Promise<VisitRow[]> {
+export async function guardianVisit(day: Day, guardian: Registered, children: Registered[], captures: () => Promise<Captured | undefined>): Promise<VisitRow[]> {
   const t0 = performance.now();
   const rows = children.map((c) => ({ ...emptyRow(c, 'guardian'), collectedBy: guardian.member.name }));
   for (;;) {
     const c = await captures();
     if (!c) throw new Error(`no photo of ${guardian.member.name} passes the pipeline for the guardian visit`);
-    const pending = await day.worker.seal(c.result);
-    let r: { status: number; body: any };
+    let visit: GuardianVisit;
     try {
-      r = await day.desk.timedSend(() => post(http, '/v1/guardian-visits', { guardianId: guardian.id, childIds: children.map((x) => x.id), envelope: day.worker.envelopeOf(pending), deviceId: day.deviceId }));
-    } finally {
-      day.worker.discard(pending);
+      visit = await day.desk.timedSend(() => day.worker.guardianVisit(guardian.id, children.map((x) => x.id), c.result, { deviceId: day.deviceId }));
+    } catch (err) {
+      throw err instanceof ChehraApiError ? new Error(`guardian visit refused: ${err.code}`) : err;
     }
-    if (r.status !== 200) throw new Error(`guardian visit: HTTP ${r.status} ${r.body?.code}`);
-    day.month = r.body.month;
+    day.month = visit.month;
     for (const row of rows) {
-      const out = r.body.children.find((x: { childId: string }) => x.childId === row.beneficiaryId);
+      const out = visit.children.find((x) => x.childId === row.beneficiaryId)!;
       Object.assign(row, { outcome: out.outcome, attempts: row.attempts + 1, photos: [...row.photos, c.photo], faceMs: row.faceMs + c.ms });
       if (out.distributionId) Object.assign(row, { method: 'face', delivered: true, distributionId: out.distributionId });
       if (out.fallback?.fallbackCaseId) row.fallbackCaseId = out.fallback.fallbackCaseId;
     }
-    if (r.body.match || rows.every((x) => x.fallbackCaseId)) break;
-    day.log(`${guardian.member.name} for her children: ${r.body.outcome}, retaking`);
+    if (visit.match || rows.every((x) => x.fallbackCaseId)) break;
+    day.log(`${guardian.member.name} for her children: ${visit.outcome}, retaking`);
   }
   for (const row of rows.filter((x) => !x.delivered && x.fallbackCaseId)) {
     const child = children.find((x) => x.id === row.beneficiaryId)!;

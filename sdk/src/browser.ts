@@ -14,6 +14,7 @@ export { decodeImageInBrowser, grabVideoFrame, webThreads, fetchModelSource, cre
 export { zeroSubnormalWeights } from './runtime/onnx-subnormals.js';
 export { WorkerSession, ChehraSessionError, type PendingCapture, type WorkerSessionOptions } from './session.js';
 export { ChehraClient, ChehraApiError, ChehraError } from './client.js';
+export { EnrolmentGuide } from './enrolment-guide.js';
 
 export interface BrowserFacePipelineOptions extends FacePipelineOptions {
   /** Where the service serves the models and manifest.json. Default '/app/models/'. */

@@ -24,6 +24,10 @@ export {
   type PublicServiceKey,
   type ServiceKeys,
   type Health,
+  type GuardianLinkInput,
+  type Guardianship,
+  type GuardianVisitInput,
+  type GuardianVisit,
 } from './client.js';
 export {
   WorkerSession,
@@ -36,6 +40,7 @@ export {
   type SendOptions,
   type VerifyOptions,
 } from './session.js';
+export { EnrolmentGuide, MIN_ENROLMENT_CAPTURES, MAX_ENROLMENT_CAPTURES, type GuideCapture, type GuideStep } from './enrolment-guide.js';
 
 // On-device vision: decode → detect → landmarks → align → quality → liveness → embedding.
 export { createFacePipeline, type NodeFacePipelineOptions } from './node.js';

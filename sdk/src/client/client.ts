@@ -8,6 +8,10 @@ import type {
   ConsentInput,
   ConsentWithdrawal,
   Enrolment,
+  GuardianLinkInput,
+  Guardianship,
+  GuardianVisit,
+  GuardianVisitInput,
   FallbackCase,
   ChangeMpinInput,
   Health,
@@ -113,6 +117,21 @@ export class ChehraClient {
   /** Enrols (or replaces) the beneficiary's face template from a sealed capture. */
   enrolTemplate(beneficiaryId: string, envelope: SealedEnvelope, opts?: CallOptions): Promise<Enrolment> {
     return this.http.request<Enrolment>('POST', `/v1/beneficiaries/${seg(beneficiaryId)}/templates`, '/v1/beneficiaries/:id/templates', { envelope }, true, opts);
+  }
+
+  /** Enrols from 2–3 sealed captures of one person; the service checks they agree and stores their mean. */
+  enrolTemplates(beneficiaryId: string, envelopes: SealedEnvelope[], opts?: CallOptions): Promise<Enrolment> {
+    return this.http.request<Enrolment>('POST', `/v1/beneficiaries/${seg(beneficiaryId)}/templates`, '/v1/beneficiaries/:id/templates', { envelopes }, true, opts);
+  }
+
+  /** Links a child to a guardian of her AWC, who can then collect for her by her own face. */
+  linkGuardian(childId: string, input: GuardianLinkInput, opts?: CallOptions): Promise<Guardianship> {
+    return this.http.request<Guardianship>('POST', `/v1/beneficiaries/${seg(childId)}/guardians`, '/v1/beneficiaries/:id/guardians', input, true, opts);
+  }
+
+  /** One capture of a guardian's face collects for her children: one distribution per child. */
+  guardianVisit(input: GuardianVisitInput, opts?: CallOptions): Promise<GuardianVisit> {
+    return this.http.request<GuardianVisit>('POST', '/v1/guardian-visits', '/v1/guardian-visits', input, true, opts);
   }
 
   /**

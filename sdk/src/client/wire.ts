@@ -21,6 +21,12 @@ export type ConsentWithdrawal = C.ConsentWithdrawal;
 /** `replaced` counts the earlier templates of the same model this one replaced (0 on a first enrolment). */
 export type Enrolment = C.Enrolment;
 
+/** A guardian and the children she collects for with one capture of her face. */
+export type GuardianLinkInput = C.GuardianLinkBody;
+export type Guardianship = C.Guardianship;
+export type GuardianVisitInput = Omit<C.GuardianVisitBody, 'envelope'> & { envelope: SealedEnvelope };
+export type GuardianVisit = C.GuardianVisit;
+
 export type VerificationOutcome = C.VerificationOutcome;
 /** The envelope is the SDK's own type (what `sealEnvelope` makes); the rest is the contract's. */
 export type VerifyInput = Omit<C.VerifyBody, 'envelope'> & { envelope: SealedEnvelope };

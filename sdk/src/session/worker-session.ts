@@ -1,4 +1,4 @@
-import { ChehraApiError, type CallOptions, type Enrolment, type Verification } from '../client.js';
+import { ChehraApiError, type CallOptions, type Enrolment, type GuardianVisit, type Verification } from '../client.js';
 import { ChehraClient } from '../client/client.js';
 import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '../envelope/index.js';
 import { checkCapture, isHandle, type PendingCapture, type SealableCapture } from './capture.js';
@@ -254,6 +254,28 @@ export class WorkerSession {
   /** Enrols the beneficiary's face: seals `capture` (or sends an already sealed one). */
   enrol(beneficiaryId: string, capture: SealableCapture | PendingCapture, options: SendOptions = {}): Promise<Enrolment> {
     return this.#send(capture, options, (envelope, o) => this.#client.enrolTemplate(beneficiaryId, envelope, o));
+  }
+
+  /**
+   * Enrols from 2–3 captures of one person (an EnrolmentGuide's `take()`): each is sealed and they
+   * are sent together; the service checks they agree and stores their mean. Any answer, or a
+   * failure, consumes every capture (zeroed).
+   */
+  async enrolCaptures(beneficiaryId: string, captures: SealableCapture[], options: SendOptions = {}): Promise<Enrolment> {
+    const handles: PendingCapture[] = [];
+    try {
+      for (const c of captures) handles.push(await this.seal(c, options));
+      return await this.#guard(() => this.#client.enrolTemplates(beneficiaryId, handles.map((h) => this.#live(h).envelope), this.#callOptions(options)));
+    } finally {
+      for (const c of captures) c.embedding.fill(0);
+      if (!this.#state.closed) for (const h of handles) this.discard(h);
+    }
+  }
+
+  /** A guardian collects for her children with one capture of her own face (one distribution per child). */
+  guardianVisit(guardianId: string, childIds: string[], capture: SealableCapture | PendingCapture, options: VerifyOptions = {}): Promise<GuardianVisit> {
+    const { scheme, deviceId, ...call } = options;
+    return this.#send(capture, call, (envelope, o) => this.#client.guardianVisit({ guardianId, childIds, ...(scheme ? { scheme } : {}), envelope, ...(deviceId ? { deviceId } : {}) }, o));
   }
 
   /**
