@@ -1,26 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM } from './chromium.js';
 
 /**
- * Debian's chromium through playwright-core, for the console tests: a throwaway profile, flags
- * that keep it from calling home on a closed network, and every page error collected.
+ * A console page in Debian's chromium (launched by ./chromium.ts) on a throwaway profile, with
+ * every page error collected; close() removes the profile.
  */
 export async function openBrowser(opts: { viewport?: { width: number; height: number } } = {}): Promise<{ page: Page; context: BrowserContext; errors: string[]; close(): Promise<void> }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'chehra-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: opts.viewport ?? { width: 1366, height: 768 },
-    locale: 'en-IN',
-    timezoneId: 'Asia/Kolkata',
-  });
-  // Generous: on a busy 2-core machine a click can wait behind a slow PGlite query.
-  context.setDefaultTimeout(30_000);
+  const context = await launchChromium({ userDataDir, viewport: opts.viewport ?? { width: 1366, height: 768 } });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));

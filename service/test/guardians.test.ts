@@ -79,8 +79,9 @@ test('a mother collects for two children with one capture: one verification and 
   assert.ok(rows.rows.every((x) => x.face_of === mother), 'each row says whose face was verified');
   const dist = await h.ctx.db.query('SELECT 1 FROM distributions WHERE beneficiary_id = ANY($1::uuid[])', [[baby, toddler]]);
   assert.equal(dist.rows.length, 2);
-  const audit = await h.ctx.db.query<{ details: { children: unknown[] } }>("SELECT details FROM audit_log WHERE action = 'guardian_visit.attempted'");
-  assert.equal(audit.rows.at(-1)!.details.children.length, 2);
+  const audit = await h.ctx.db.query<{ subject_id: string; details: { faceOf: string; visitId: string } }>("SELECT subject_id, details FROM audit_log WHERE action = 'verification.attempted' AND details ->> 'visitId' = $1", [r.body.visitId]);
+  assert.deepEqual(audit.rows.map((a) => a.subject_id).sort(), [baby, toddler].sort(), 'one audit entry per child');
+  assert.ok(audit.rows.every((a) => a.details.faceOf === mother));
 
   // The mother's own THR is hers, by her own face, untouched by the children's visit.
   const own = await h.call('POST', '/v1/verifications', token, { beneficiaryId: mother, envelope: h.seal(syntheticFace(101, h.dim, 0.3, 8), WORKER.sub) });

@@ -55,15 +55,19 @@ export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
       const result = await ctx.db.transaction(async (tx) => {
         if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
         const r = await decideGuardianVisit(tx, { guardian, children, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold, deviceId: req.body.deviceId ?? null, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
-        await appendAudit(tx, {
-          actor: p.sub,
-          role: p.role,
-          action: 'guardian_visit.attempted',
-          subjectType: 'beneficiary',
-          subjectId: guardian.id,
-          district: guardian.district,
-          details: { visitId: r.visitId, outcome: r.outcome, score: r.score, threshold: r.threshold, modelId: probe.model.id, scheme, month: r.month, children: r.children.map((c) => ({ childId: c.childId, verificationId: c.verificationId, distributionId: c.distributionId })) },
-        }, now);
+        // One entry per child, as for a direct verification (the auditor's cross-check finds each
+        // verification and ration by it), saying whose face it was and which visit.
+        for (const c of r.children) {
+          await appendAudit(tx, {
+            actor: p.sub,
+            role: p.role,
+            action: 'verification.attempted',
+            subjectType: 'beneficiary',
+            subjectId: c.childId,
+            district: guardian.district,
+            details: { verificationId: c.verificationId, outcome: c.outcome, score: r.score, threshold: r.threshold, modelId: probe.model.id, scheme, month: r.month, distributionId: c.distributionId, faceOf: guardian.id, visitId: r.visitId },
+          }, now);
+        }
         return r;
       });
       // The worker learns the decision, never the score.
