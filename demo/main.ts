@@ -91,13 +91,12 @@ function render(r: DemoReport): string {
   out.push('Visits');
   out.push(
     table(
-      ['beneficiary', 'category', 'path', 'outcome', 'score/threshold', 'method', 'time', 'photo(s) at the visit'],
+      ['beneficiary', 'category', 'path', 'outcome', 'method', 'time', 'photo(s) at the visit'],
       r.visits.map((v) => [
         v.beneficiary,
         v.category,
         v.collectedBy ? `${PATHS[v.path]}: ${v.collectedBy}` : PATHS[v.path],
         outcomeOf(v),
-        v.score === null ? '—' : `${v.score.toFixed(4)}/${v.threshold}`,
         methodOf(v),
         `${Math.round(v.ms)} ms`,
         photosOf(v.photos),

@@ -1,16 +1,16 @@
 import { type Static, Type } from 'typebox';
-import { Day, Nullable, OneOf, Timestamp, Uuid } from './common.js';
+import { Day, NonBlank, Nullable, OneOf, Timestamp, Uuid } from './common.js';
 import { CATEGORIES } from './enums.js';
 
 const Guardian = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), relation: Type.String({ minLength: 1, maxLength: 50 }) },
+  { name: NonBlank(200), relation: NonBlank(50) },
   { additionalProperties: false },
 );
 
 export const NewBeneficiaryBody = Type.Object(
   {
     category: OneOf(CATEGORIES),
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: NonBlank(200),
     birthDate: Type.Optional(Day),
     mobile: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{10,13}$' })),
     /** Required for a child. */

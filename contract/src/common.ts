@@ -1,5 +1,5 @@
 import { type Static, Type, type TEnum, type TSchema, type TSchemaOptions } from 'typebox';
-import { FALLBACK_OPTIONS, FALLBACK_REASONS, SCHEMES } from './enums.js';
+import { FALLBACK_OPTIONS, FALLBACK_REASONS, RATE_LIMIT_SCOPES, SCHEMES } from './enums.js';
 
 /**
  * One of a closed list of strings, as a JSON Schema `enum`: validation errors can then name the
@@ -13,8 +13,18 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const Uuid = Type.String({ format: 'uuid' });
 /** An instant, as ISO 8601 in UTC. */
 export const Timestamp = Type.String({ format: 'date-time' });
-/** A calendar day, YYYY-MM-DD. */
-export const Day = Type.String({ format: 'date' });
+/**
+ * A calendar day, YYYY-MM-DD, between 1900 and 2099: year 0 or 9999 is a typo, and PostgreSQL
+ * refuses some such dates (a 500 before). Rules that depend on today (a birth date not in the
+ * future) are the route's.
+ */
+export const Day = Type.String({ format: 'date', pattern: '^(19|20)[0-9]{2}-' });
+
+/** Text a person must actually write: not empty, not only spaces. */
+export const NonBlank = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+
+/** Offsets stay inside int4: past that PostgreSQL refuses the number (a 500 before), and no one reads such a page. */
+export const Offset = Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 });
 /** A distribution month, YYYY-MM (India time). */
 export const Month = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}$' });
 
@@ -22,7 +32,7 @@ export const IdParams = Type.Object({ id: Uuid });
 
 export const Page = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Offset),
 });
 
 export const Scheme = OneOf(SCHEMES, { default: 'THR' });
@@ -67,7 +77,7 @@ export const ErrorBody = Type.Object(
     duplicateFlagId: Type.Optional(Uuid),
     /** otp_incorrect: tries left on this code. */
     attemptsLeft: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** account_locked: seconds until sign-in may be tried again (also the retry-after header). */
+    /** account_locked, rate_limited: seconds until a retry may pass (also the retry-after header). */
     retryAfter: Type.Optional(Type.Integer({ minimum: 1 })),
     /** A refused batch of review decisions: the case that could not be decided. */
     caseId: Type.Optional(Uuid),
@@ -77,6 +87,10 @@ export const ErrorBody = Type.Object(
     beneficiaryIds: Type.Optional(Type.Array(Uuid)),
     /** beneficiary_closed: the record this one was merged into. */
     mergedInto: Type.Optional(Nullable(Uuid)),
+    /** reenrolment_needs_approval: the request a supervisor decides. */
+    changeRequestId: Type.Optional(Uuid),
+    /** rate_limited: which counter ran out: this account's, or this address's. */
+    limit: Type.Optional(OneOf(RATE_LIMIT_SCOPES)),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Nullable, OneOf, Timestamp, Uuid } from './common.js';
+import { NonBlank, Nullable, OneOf, Timestamp, Uuid } from './common.js';
 import { CONSENT_GIVERS, CONSENT_METHODS, CONSENT_PURPOSES } from './enums.js';
 
 export const ConsentBody = Type.Object(
@@ -7,7 +7,7 @@ export const ConsentBody = Type.Object(
     purpose: OneOf(CONSENT_PURPOSES),
     /** A child's consent is given by the guardian. */
     givenBy: OneOf(CONSENT_GIVERS),
-    noticeVersion: Type.String({ minLength: 1, maxLength: 32 }),
+    noticeVersion: NonBlank(32),
     /** BCP 47 tag of the language the notice was given in, e.g. hi, en, mr, ta. */
     language: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$' }),
     method: OneOf(CONSENT_METHODS),

@@ -29,8 +29,11 @@ export type ConsentGiver = (typeof CONSENT_GIVERS)[number];
 export const CONSENT_METHODS = ['verbal', 'signature', 'thumb_impression'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 
-/** What a 1:1 verification ended in. `already_distributed` is a refusal, not a face decision. */
-export const VERIFICATION_OUTCOMES = ['match', 'no_match', 'liveness_failed', 'no_consent', 'not_enrolled', 'template_expired', 'already_distributed'] as const;
+/**
+ * What a 1:1 verification ended in. `already_distributed` is a refusal, not a face decision;
+ * `face_attempts_exhausted` too: the day's face attempts for the beneficiary are used up.
+ */
+export const VERIFICATION_OUTCOMES = ['match', 'no_match', 'liveness_failed', 'no_consent', 'not_enrolled', 'template_expired', 'already_distributed', 'face_attempts_exhausted'] as const;
 export type VerificationOutcome = (typeof VERIFICATION_OUTCOMES)[number];
 
 /** Why the face step could not deliver a decision. Each one still ends with a ration. */
@@ -60,6 +63,19 @@ export const REVIEW_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 export const REVIEW_DECISIONS = ['approve', 'reject'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/** Changes that need a second person: re-enrolment over a template, a new OTP mobile number. */
+export const CHANGE_KINDS = ['re_enrolment', 'mobile_change'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+/** pending -> approved (a re-enrolment may now be made) -> applied; or rejected. */
+export const CHANGE_STATUSES = ['pending', 'approved', 'rejected', 'applied'] as const;
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
+/** Who was the second person: a supervisor, or the beneficiary's own face matching her template. */
+export const CHANGE_APPROVALS = ['supervisor', 'face_match'] as const;
+export type ChangeApproval = (typeof CHANGE_APPROVALS)[number];
+
+/** Which rate-limit counter refused a request. */
+export const RATE_LIMIT_SCOPES = ['user', 'source'] as const;
 
 export const DUPLICATE_FLAG_STATUSES = ['open', 'resolved'] as const;
 export type DuplicateFlagStatus = (typeof DUPLICATE_FLAG_STATUSES)[number];

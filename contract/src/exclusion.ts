@@ -22,6 +22,10 @@ const countFields = {
   byReason: ReasonCounts,
   /** fallbacks / (face matches + fallbacks); null with no visits. */
   fallbackRate: Nullable(Type.Number()),
+  /** Beneficiary-days on which the face attempts ran out and the face path closed. */
+  faceLockouts: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Face tries refused after it closed: a camera that fails everyone, or a probe tried again and again. */
+  refusedAfterLockout: Type.Optional(Type.Integer({ minimum: 0 })),
 };
 
 export const AwcExclusion = Type.Object(

@@ -34,7 +34,7 @@ export const VerifyBody = Type.Object(
     beneficiaryId: Uuid,
     scheme: Type.Optional(Scheme),
     envelope: SealedEnvelope,
-    /** The capturing device: the face retry limit is per beneficiary and device. */
+    /** The capturing device, recorded (the face retry limit is per beneficiary and day, whatever the device). */
     deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
@@ -44,9 +44,8 @@ const verificationFields = {
   verificationId: Uuid,
   outcome: OneOf(VERIFICATION_OUTCOMES),
   match: Type.Boolean(),
-  /** Absent (null) when no comparison was made, e.g. a capture that did not look live. */
-  score: Nullable(Type.Number()),
-  threshold: Nullable(Type.Number()),
+  // Never a score or a threshold: a score is an oracle a probe can be climbed with. The service
+  // keeps both for the verification row and the admin's case view.
   scheme: OneOf(SCHEMES),
   month: Month,
   /** Set when this verification delivered the month's ration. */
@@ -71,11 +70,9 @@ export const IdentifyBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** Only the beneficiaries whose face the model calls the same person, nearest first; no scores. */
 export const Identification = Type.Object(
-  {
-    threshold: Type.Number(),
-    candidates: Type.Array(Type.Object({ beneficiaryId: Uuid, score: Type.Number(), match: Type.Boolean() }, { additionalProperties: false })),
-  },
+  { candidates: Type.Array(Type.Object({ beneficiaryId: Uuid }, { additionalProperties: false })) },
   { additionalProperties: false },
 );
 

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Month, Nullable, OneOf, Scheme, Timestamp, Uuid } from './common.js';
+import { Month, NonBlank, Nullable, OneOf, Scheme, Timestamp, Uuid } from './common.js';
 import { ATTESTATION_REASONS, FALLBACK_CASE_METHODS, FALLBACK_REASONS, REVIEW_STATUSES, SCHEMES } from './enums.js';
 
 export const OpenFallbackCaseBody = Type.Object(
@@ -15,7 +15,7 @@ export const OpenFallbackCaseBody = Type.Object(
 );
 
 export const AttestationBody = Type.Object(
-  { reasonCode: OneOf(ATTESTATION_REASONS), note: Type.String({ minLength: 1, maxLength: 500 }) },
+  { reasonCode: OneOf(ATTESTATION_REASONS), note: NonBlank(500) },
   { additionalProperties: false },
 );
 

@@ -9,6 +9,7 @@ export * from './faces.js';
 export * from './fallback.js';
 export * from './review.js';
 export * from './duplicates.js';
+export * from './changes.js';
 export * from './exclusion.js';
 export * from './audit.js';
 export * from './service.js';

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Beneficiary } from './beneficiaries.js';
-import { Day, Nullable, OneOf, Timestamp, Uuid } from './common.js';
+import { Day, Nullable, Offset, OneOf, Timestamp, Uuid } from './common.js';
 import { CATEGORIES, DISTRIBUTION_METHODS, FALLBACK_REASONS, REVIEW_DECISIONS, REVIEW_STATUSES, VERIFICATION_OUTCOMES } from './enums.js';
 import { FallbackCase, fallbackCaseFields } from './fallback.js';
 
@@ -16,7 +16,7 @@ export const ReviewQueueQuery = Type.Object({
   from: Type.Optional(Day),
   to: Type.Optional(Day),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Offset),
 });
 
 export const ReviewQueueItem = Type.Object(

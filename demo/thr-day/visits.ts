@@ -80,7 +80,8 @@ export async function faceVisit(day: Day, r: Registered, path: VisitPath, captur
     }
     day.month = v.month.slice(0, 7);
     lastVerification = v.verificationId;
-    Object.assign(row, { outcome: v.outcome, score: v.score, threshold: v.threshold });
+    // The worker's phone learns the decision, never the score (row.score stays null).
+    row.outcome = v.outcome;
     if (v.distributionId) {
       Object.assign(row, { method: 'face', delivered: true, distributionId: v.distributionId });
       break;
@@ -90,7 +91,7 @@ export async function faceVisit(day: Day, r: Registered, path: VisitPath, captur
       break;
     }
     if (!v.fallback) break; // refused without a fallback: already_distributed
-    day.log(`${r.member.name}: ${v.outcome} (score ${v.score ?? '—'}), ${v.fallback.attemptsLeft ?? 0} attempt(s) left`);
+    day.log(`${r.member.name}: ${v.outcome}, ${v.fallback.attemptsLeft ?? 0} attempt(s) left`);
   }
   if (!row.delivered && row.refusal !== 'already_distributed') {
     if (!row.fallbackCaseId) {

@@ -479,11 +479,13 @@ function renderCase() {
   );
   $('case-body').replaceChildren(who, why, delivery, face, review, h('p', { class: 'help privacy', text: t('case.noFace') }));
 
+  // A decision is about a delivery: until the ration went out there is nothing to approve or reject.
   const pending = c.reviewStatus === 'pending';
-  $('decision').hidden = !pending;
+  const decidable = pending && c.delivered;
+  $('decision').hidden = !decidable;
   const done = $('decision-done');
-  done.hidden = pending;
-  done.textContent = pending ? '' : t('decision.done');
+  done.hidden = decidable;
+  done.textContent = decidable ? '' : pending ? t('decision.awaitingDelivery') : t('decision.done');
 }
 
 /** @param {SubmitEvent} ev */

@@ -113,6 +113,7 @@ export const DICT = {
     'decision.approved': 'Case approved.',
     'decision.rejected': 'Case rejected; the ration is flagged for recovery.',
     'decision.done': 'This case has been reviewed.',
+    'decision.awaitingDelivery': 'The ration has not been delivered by this case yet: it can be reviewed once it is.',
 
     'metrics.heading': 'Exclusion metrics',
     'metrics.period': 'Period',
@@ -312,6 +313,7 @@ export const DICT = {
     'decision.approved': 'मामला स्वीकार किया गया।',
     'decision.rejected': 'मामला अस्वीकार किया गया; राशन वसूली के लिए चिह्नित है।',
     'decision.done': 'इस मामले की समीक्षा हो चुकी है।',
+    'decision.awaitingDelivery': 'इस मामले से अभी राशन नहीं दिया गया है: देने के बाद ही समीक्षा हो सकती है।',
 
     'metrics.heading': 'वंचन आँकड़े',
     'metrics.period': 'अवधि',

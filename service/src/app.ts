@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authPlugin } from './auth/plugin.js';
 import type { ServiceContext } from './context.js';
@@ -16,6 +16,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { beneficiaryRoutes } from './routes/beneficiaries.js';
 import { categoryTransitionRoutes } from './routes/category-transitions.js';
+import { changeRequestRoutes } from './routes/change-requests.js';
 import { consentRoutes } from './routes/consents.js';
 import { duplicateRoutes } from './routes/duplicates.js';
 import { enrolmentRoutes } from './routes/enrolments.js';
@@ -29,6 +30,7 @@ import { reviewRoutes } from './routes/review.js';
 import { userRoutes } from './routes/users.js';
 import { verificationRoutes } from './routes/verifications.js';
 import { openApiPlugin } from './openapi.js';
+import { DEFAULT_RATE_LIMITS, rateLimitPlugin, type RateLimits } from './rate-limit.js';
 import { describeValidationError, validatorCompiler } from './validation.js';
 
 export type { ServiceContext } from './context.js';
@@ -41,6 +43,12 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Bearer token for GET /metrics; without one there is no /metrics route. */
   metricsToken?: string;
+  /** Per-user and per-source limits on face, OTP and sign-in routes; false turns them off. */
+  rateLimits?: RateLimits | false;
+  /** Behind a TLS proxy: take the client address from X-Forwarded-For (see fastify trustProxy). */
+  trustProxy?: FastifyServerOptions["trustProxy"];
+  /** Filled with every route as it is registered (tests fuzz them all). */
+  routeTable?: RouteOptions[];
 }
 
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
@@ -49,6 +57,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body_too_large', message: 'the body is too large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'send application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request', message: 'the content length does not match the body' },
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_url', message: 'the URL is not valid' },
+  // `/admin/..\\..`, a NUL or `....//` in a console path: no file is served, and it is the caller's error.
+  FST_STATIC_FORBIDDEN_PATH: { status: 404, code: 'route_not_found', message: 'no such file' },
 };
 
 export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
@@ -57,8 +68,18 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     // Beneficiary ids are uuids; anything else in a path is a typo, not a lookup.
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL that does not decode (`/v1/%`) gets our error shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const known = FASTIFY_CODES[err.code] ?? { status: 400, code: 'invalid_request', message: 'the request is not valid' };
+      void (reply as FastifyReply).status(known.status).send({ code: known.code, message: known.message });
+    },
+    ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  if (opts.routeTable) {
+    const table = opts.routeTable;
+    app.addHook('onRoute', (r) => void table.push(r as RouteOptions));
+  }
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) {
@@ -69,6 +90,11 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
     }
     const known = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (known) return reply.status(known.status).send({ code: known.code, message: known.message });
+    // Any other 4xx a plugin raises is the caller's mistake, not the server's: its status, our shape, no error log.
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      req.log.info({ errCode: err.code }, 'request refused by a plugin');
+      return reply.status(err.statusCode).send({ code: 'invalid_request', message: 'the request is not valid' });
+    }
     // Database errors can quote the values they choked on (an embedding, a mobile number): log the kind only.
     req.log.error({ errType: err.name, errCode: err.code }, 'unhandled error');
     return reply.status(500).send({ code: 'internal_error', message: 'something went wrong on the server' });
@@ -83,6 +109,8 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   // Headers and CORS first: they apply to every answer, and a CORS preflight carries no token.
   await app.register(securityHeadersPlugin);
   await app.register(corsPlugin, { origins: opts.corsOrigins ?? [] });
+  // Before the auth plugin: a flood is counted before any token is checked.
+  await app.register(rateLimitPlugin, { limits: opts.rateLimits ?? DEFAULT_RATE_LIMITS });
   await app.register(authPlugin, { ctx });
   await app.register(openApiPlugin);
   await app.register(metricsPlugin, { db: ctx.db, ...(opts.metricsToken ? { token: opts.metricsToken } : {}) });
@@ -95,6 +123,7 @@ export async function buildApp(ctx: ServiceContext, opts: AppOptions = {}) {
   await app.register(consentRoutes, { ctx });
   await app.register(categoryTransitionRoutes, { ctx });
   await app.register(enrolmentRoutes, { ctx });
+  await app.register(changeRequestRoutes, { ctx });
   await app.register(verificationRoutes, { ctx });
   await app.register(guardianRoutes, { ctx });
   await app.register(identificationRoutes, { ctx });

@@ -47,6 +47,10 @@ export interface Config {
   sms?: SmsGatewayConfig;
   /** How long a shutdown waits for requests in flight before closing the database anyway. */
   shutdownGraceMs: number;
+  /** Multiplies every rate limit (rate-limit.ts); 0 turns them off. */
+  rateLimitScale: number;
+  /** Trust X-Forwarded-For from this many proxy hops (0: use the socket's address). */
+  trustProxyHops: number;
 }
 
 export interface SmsGatewayConfig {
@@ -133,5 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(sms ? { sms } : {}),
     shutdownGraceMs: int('SHUTDOWN_GRACE_SECONDS', 10, env) * 1000,
     childTemplateMonths: int('CHILD_TEMPLATE_MONTHS', 6, env),
+    rateLimitScale: int('RATE_LIMIT_SCALE', 1, env),
+    trustProxyHops: int('TRUST_PROXY_HOPS', 0, env),
   };
 }

@@ -9,7 +9,7 @@ import type { SmsSender } from './sms/sender.js';
 import type { WritableDir } from './storage.js';
 
 export interface FallbackPolicy {
-  /** Face attempts per beneficiary and device in a day before a fallback case opens by itself. */
+  /** Failed face attempts per beneficiary in a day (India), across every device and worker, before a fallback case opens by itself and the face path closes until midnight. */
   maxFaceAttempts: number;
   otpTtlMs: number;
   /** Wrong codes tolerated per OTP. */

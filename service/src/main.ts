@@ -20,6 +20,7 @@ function cannotStart(err: unknown): never {
   }
   process.exit(1);
 }
+import { scaledRateLimits } from './rate-limit.js';
 
 let config: Config;
 try {
@@ -29,7 +30,13 @@ try {
 }
 const boot = await bootstrap(config, (msg) => process.stderr.write(`chehra: ${msg}\n`)).catch(cannotStart);
 const { ctx, created, paths } = boot;
-const app = await buildApp(ctx, { logger: loggerOptions(config), corsOrigins: config.corsOrigins, metricsToken: boot.metricsToken });
+const app = await buildApp(ctx, {
+  logger: loggerOptions(config),
+  corsOrigins: config.corsOrigins,
+  metricsToken: boot.metricsToken,
+  rateLimits: config.rateLimitScale === 0 ? false : scaledRateLimits(config.rateLimitScale),
+  ...(config.trustProxyHops > 0 ? { trustProxy: (_addr: string, hop: number) => hop < config.trustProxyHops } : {}),
+});
 
 const where = config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite (locked for this process)`;
 if (created.signingKey || created.boxKeys) {

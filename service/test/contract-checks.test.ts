@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
+  CHANGE_APPROVALS,
+  CHANGE_KINDS,
+  CHANGE_STATUSES,
   CATEGORIES,
   CHILD_CATEGORIES,
   CONSENT_GIVERS,
@@ -39,6 +42,9 @@ const CONTRACT: Record<string, readonly string[]> = {
   'users.role in': ROLES,
   'users.status in': USER_STATUSES,
   'sessions.revoked_reason in': SESSION_END_REASONS,
+  'change_requests.kind in': CHANGE_KINDS,
+  'change_requests.status in': CHANGE_STATUSES,
+  'change_requests.approval in': CHANGE_APPROVALS,
 };
 
 /** `(col = ANY (ARRAY['a'::text, ...]))`, `(col <> ALL (ARRAY[...]))` and `(col = 'a'::text)`, as PostgreSQL prints them. */

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { RouteOptions } from 'fastify';
 import { newRequestNonce, sealEnvelope, type SealedEnvelope } from '@chehra/sdk/envelope';
 import { buildApp, type App, type AppOptions } from '../src/app.js';
 import type { Principal } from '../src/auth/principal.js';
 import { generateSigningKey, SigningKeyring } from '../src/auth/signing-key.js';
 import { mintToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config.js';
-import { DEFAULT_FALLBACK_POLICY, type ServiceContext } from '../src/context.js';
+import { DEFAULT_FALLBACK_POLICY, type FallbackPolicy, type ServiceContext } from '../src/context.js';
+import type { RateLimits } from '../src/rate-limit.js';
 import { DevOutbox, type SmsSender } from '../src/sms/sender.js';
 import { connectDatabase } from '../src/db/connect.js';
 import type { Database } from '../src/db/types.js';
@@ -40,9 +42,11 @@ export interface Harness {
   /** Every response body the harness received, raw, for privacy scans. */
   responses: string[];
   /** One HTTP request through the app (in-process), recorded in `responses`. */
-  call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, body?: unknown): Promise<{ status: number; body: any }>;
-  /** Lets a test move time: the service reads this clock. */
-  setNow(d: Date): void;
+  call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, body?: unknown, opts?: { ip?: string }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** Every route the app registered. */
+  routes: RouteOptions[];
+  /** Lets a test move time: the service reads this clock; undefined gives the real clock back. */
+  setNow(d: Date | undefined): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,9 @@ export interface HarnessOptions {
   sms?: SmsSender;
   /** App options beyond the logger (CORS origins, the metrics token). */
   app?: Omit<AppOptions, 'logger'>;
+  /** The service's rate limits (default: the production defaults); false turns them off. */
+  rateLimits?: RateLimits | false;
+  fallback?: Partial<FallbackPolicy>;
 }
 
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -83,7 +90,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     captureSkewMs: config.captureSkewMs,
     sms: opts.sms ?? outbox,
     otpSecret: randomBytes(32),
-    fallback: DEFAULT_FALLBACK_POLICY,
+    fallback: { ...DEFAULT_FALLBACK_POLICY, ...opts.fallback },
   };
   const sessions = new Map<string, string>();
   const sessionFor = async (p: Principal): Promise<string> => {
@@ -107,19 +114,21 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       done();
     },
   });
-  const app = await buildApp(ctx, { ...opts.app, logger: { level: 'trace', stream } });
+  const routes: RouteOptions[] = [];
+  const app = await buildApp(ctx, { ...opts.app, routeTable: routes, logger: { level: 'trace', stream }, ...(opts.rateLimits === undefined ? {} : { rateLimits: opts.rateLimits }) });
   await app.ready();
   const responses: string[] = [];
   return {
     app,
     ctx,
+    routes,
     outbox,
     logs,
     responses,
-    async call(method, url, token, body) {
-      const res = await app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body === undefined ? {} : { payload: body as object }) });
+    async call(method, url, token, body, o = {}) {
+      const res = await app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(body === undefined ? {} : { payload: body as object }), ...(o.ip ? { remoteAddress: o.ip } : {}) });
       responses.push(res.body);
-      return { status: res.statusCode, body: res.body ? res.json() : undefined };
+      return { status: res.statusCode, body: res.body ? res.json() : undefined, headers: res.headers };
     },
     modelId: model.id,
     dim: model.dim,
@@ -152,7 +161,7 @@ async function truncateAll(db: Database): Promise<void> {
   await db.exec(`
     ALTER TABLE audit_log DISABLE TRIGGER USER;
     ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;
-    TRUNCATE audit_log, audit_checkpoints, refresh_tokens, sessions, signin_throttle, users, otp_challenges, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
+    TRUNCATE audit_log, audit_checkpoints, refresh_tokens, sessions, signin_throttle, users, otp_challenges, change_requests, face_attempts, fallback_cases, distributions, verifications, templates, consents, duplicate_flags, seen_nonces, beneficiaries CASCADE;
     ALTER TABLE audit_log ENABLE TRIGGER USER;
     ALTER TABLE audit_checkpoints ENABLE TRIGGER USER;
     UPDATE audit_head SET seq = 0, hash = repeat('0', 64);`);
@@ -176,7 +185,7 @@ export const OTHER_ADMIN: Principal = { sub: 'admin-9', role: 'district_admin', 
 export const AUDITOR: Principal = { sub: 'auditor-1', role: 'auditor' };
 export const SUPERVISOR: Principal = { sub: 'sup-1', role: 'supervisor', awcs: ['AWC-001'], district: 'D1', state: 'S1' };
 
-const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'fallback_cases', 'otp_challenges', 'audit_log', 'guardianships', 'distinct_people'] as const;
+const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'distributions', 'seen_nonces', 'duplicate_flags', 'fallback_cases', 'otp_challenges', 'face_attempts', 'change_requests', 'audit_log', 'guardianships', 'distinct_people'] as const;
 /** The identity tables: not in the default count, since the harness' token() makes accounts and sessions. */
 export const IDENTITY_TABLES = ['users', 'sessions', 'refresh_tokens', 'signin_throttle', 'audit_log'] as const;
 

@@ -82,7 +82,6 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, a mot
   for (const v of genuine) {
     const b = report.beneficiaries.find((x) => x.beneficiaryId === v.beneficiaryId)!;
     assert.deepEqual([v.outcome, v.method, v.delivered], ['match', 'face', true], `${v.beneficiary}: ${JSON.stringify(v)}`);
-    assert.ok(v.score! >= v.threshold!, `${v.beneficiary} score ${v.score} ≥ ${v.threshold}`);
     assert.ok(v.distributionId);
     assert.ok(!v.photos.includes(b.enrolPhoto!), 'the visit photo is not the enrolment photo');
     assert.ok(v.photos.every((p) => p.startsWith(`${b.person}/`)), 'the visit photo is the same person');
@@ -112,7 +111,6 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, a mot
   const target = report.beneficiaries.find((b) => b.beneficiaryId === impostor.beneficiaryId)!;
   assert.ok(impostor.photos.length >= 1 && impostor.photos.every((p) => !p.startsWith(`${target.person}/`)), 'another person was photographed');
   assert.equal(impostor.outcome, 'no_match');
-  assert.ok(impostor.score! < impostor.threshold!);
   assert.deepEqual([impostor.method, impostor.delivered], ['otp', true]);
   assert.equal(impostorCaseId, impostor.fallbackCaseId, 'the case in the queue is the impostor visit');
   assert.equal(seen.impostorCase.status, 200);

@@ -4,6 +4,10 @@ export interface AwcCounts {
   faceMatches: number;
   fallbacks: number;
   byReason: Record<string, number>;
+  /** Beneficiary-days on which the face attempts ran out and the face path closed (daily figures only). */
+  faceLockouts?: number;
+  /** Face tries refused after it closed: a camera that fails everyone, or a probe being tried again and again. */
+  refusedAfterLockout?: number;
 }
 
 export interface AwcMetrics extends AwcCounts {
@@ -67,9 +71,11 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
  * MIN_VISITS_TO_FLAG visits and P(this many fallbacks or more | baseline) < FLAG_P.
  */
 export function exclusionMetrics(awcs: AwcCounts[]): { total: AwcCounts & { fallbackRate: number | null }; awcs: AwcMetrics[] } {
-  const total: AwcCounts = { awc: '*', attempts: 0, faceMatches: 0, fallbacks: 0, byReason: {} };
+  const total: AwcCounts = { awc: '*', attempts: 0, faceMatches: 0, fallbacks: 0, byReason: {}, faceLockouts: 0, refusedAfterLockout: 0 };
   for (const a of awcs) {
     total.attempts += a.attempts;
+    total.faceLockouts! += a.faceLockouts ?? 0;
+    total.refusedAfterLockout! += a.refusedAfterLockout ?? 0;
     total.faceMatches += a.faceMatches;
     total.fallbacks += a.fallbacks;
     for (const [r, n] of Object.entries(a.byReason)) total.byReason[r] = (total.byReason[r] ?? 0) + n;

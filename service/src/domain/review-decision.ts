@@ -24,8 +24,11 @@ export async function decideCase(tx: Queryable, p: Principal, caseId: string, de
   if (!c) throw new ApiError(404, 'fallback_case_not_found', 'no fallback case with this id', { caseId });
   assertInScope(p, c, 'this case');
   if (c.reviewStatus !== 'pending') throw conflict('already_reviewed', `this case was already ${c.reviewStatus}`, { caseId });
+  // A review judges a delivery. Decided before it, an approval would wave through a delivery
+  // nobody reviewed and a rejection would flag nothing; so a case is decided once delivered.
+  if (!c.completedAt || !c.distributionId) throw conflict('case_not_delivered', 'the ration has not been delivered by this case yet: review it after delivery', { caseId });
   const r = (await reviewFallbackCase(tx, c.id, { status: decision === 'approve' ? 'approved' : 'rejected', by: p.sub, note }))!;
-  if (decision === 'reject' && c.distributionId) await flagDistributionForRecovery(tx, c.distributionId, now, c.id);
-  await appendAudit(tx, { actor: p.sub, role: p.role, action: `fallback.${r.reviewStatus}`, subjectType: 'fallback_case', subjectId: c.id, district: c.district, details: { distributionId: c.distributionId, recoveryFlagged: decision === 'reject' && Boolean(c.distributionId) } }, now);
+  if (decision === 'reject') await flagDistributionForRecovery(tx, c.distributionId, now, c.id);
+  await appendAudit(tx, { actor: p.sub, role: p.role, action: `fallback.${r.reviewStatus}`, subjectType: 'fallback_case', subjectId: c.id, district: c.district, details: { distributionId: c.distributionId, recoveryFlagged: decision === 'reject' } }, now);
   return r;
 }

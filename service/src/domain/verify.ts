@@ -2,11 +2,12 @@ import type { Scheme } from '@chehra/contract';
 import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
 import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
-import { countFailedFaceAttempts, insertVerification, recordDistribution, setVerificationOutcome, visitState, type VerificationOutcome } from '../db/repositories/verifications.js';
+import { insertVerification, recordDistribution, setVerificationOutcome, visitState, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { openFallbackCase } from '../db/repositories/fallback-cases.js';
+import { lockFaceAttempts, recordFailedAttempt, recordRefusedAttempt } from '../db/repositories/face-attempts.js';
 import { conflict } from '../errors.js';
-import { distributionMonth, startOfIndianDay } from './calendar.js';
+import { distributionMonth, indianDay } from './calendar.js';
 import { fallbackFor, RETRYABLE, type FallbackAdvice, type FaceFailureReason } from './fallback.js';
 import type { Probe } from './probe.js';
 
@@ -18,9 +19,9 @@ export interface VerificationInput {
   awc: string;
   now: Date;
   livenessThreshold: number;
-  /** The capturing device, when the app names it: the retry limit is per beneficiary and device. */
+  /** The capturing device, when the app names it (recorded; the retry limit does not depend on it). */
   deviceId: string | null;
-  /** Face attempts per visit before a fallback case is opened for the worker. */
+  /** Failed face attempts per beneficiary and day, across devices and workers, before the face path closes. */
   maxFaceAttempts: number;
 }
 
@@ -40,8 +41,10 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 type Decision = Pick<VerificationResult, 'outcome' | 'score' | 'threshold' | 'fallback' | 'refusal'>;
 
-/** The face decision, before anything is written. */
-async function decide(tx: Queryable, input: VerificationInput, month: string): Promise<Decision> {
+const EXHAUSTED_MESSAGE = 'Face attempts for this beneficiary are used up for today: complete the visit by OTP or supervisor attestation.';
+
+/** The face decision, before anything is written (except the day's attempt count). */
+async function decide(tx: Queryable, input: VerificationInput, month: string, failedToday: number): Promise<Decision> {
   const { beneficiary: b, probe } = input;
   const visit = await visitState(tx, b.id, input.scheme, month);
   if (visit.distributed) {
@@ -49,6 +52,10 @@ async function decide(tx: Queryable, input: VerificationInput, month: string): P
   }
   if (!visit.consented) {
     return { outcome: 'no_consent', score: null, threshold: null, fallback: fallbackFor('no_consent'), refusal: { code: 'consent_required', message: 'no active consent for face verification' } };
+  }
+  // The face path is closed for the day: nothing is scored, so repeated probing learns nothing more.
+  if (failedToday >= input.maxFaceAttempts) {
+    return { outcome: 'face_attempts_exhausted', score: null, threshold: null, refusal: { code: 'face_attempts_exhausted', message: EXHAUSTED_MESSAGE } };
   }
   // A capture that does not look live gets no score: a spoof should learn nothing about how close it came.
   if (probe.liveness < input.livenessThreshold) {
@@ -66,6 +73,8 @@ async function decide(tx: Queryable, input: VerificationInput, month: string): P
   if (current.length === 0) {
     return { outcome: 'template_expired', score: null, threshold: null, fallback: fallbackFor('template_expired'), refusal: { code: 'template_expired', message: 'the face template has expired; re-enrol' } };
   }
+  // The score and threshold are kept for the verification row and the admin's case view; the
+  // worker's answer is built from the outcome alone (routes/verifications.ts).
   const score = round(Math.max(...current.map((t) => t.score)));
   const threshold = probe.model.matchThreshold;
   return score >= threshold
@@ -79,49 +88,65 @@ async function decide(tx: Queryable, input: VerificationInput, month: string): P
  */
 export async function decideVerification(tx: Queryable, input: VerificationInput): Promise<VerificationResult> {
   const month = distributionMonth(input.now);
-  const decision = await decide(tx, input, month);
+  const b = input.beneficiary;
+  const attemptKey = { beneficiaryId: b.id, day: indianDay(input.now) };
+  // First: every attempt for this beneficiary today waits here for the one before it (see face-attempts.ts).
+  const failedToday = await lockFaceAttempts(tx, { ...attemptKey, awc: b.awc, district: b.district, state: b.state, at: input.now });
+  const decision = await decide(tx, input, month, failedToday);
   const base = {
-    beneficiaryId: input.beneficiary.id,
+    beneficiaryId: b.id,
     scheme: input.scheme,
     worker: input.worker,
     awc: input.awc,
-    district: input.beneficiary.district,
+    district: b.district,
     modelId: input.probe.model.id,
     score: decision.score,
     threshold: decision.threshold,
     quality: input.probe.quality,
     liveness: input.probe.liveness,
   };
-  const verificationId = await insertVerification(tx, { ...base, deviceId: input.deviceId, outcome: decision.outcome });
+  const verificationId = await insertVerification(tx, { ...base, deviceId: input.deviceId, outcome: decision.outcome, at: input.now });
+  if (decision.outcome === 'face_attempts_exhausted') {
+    await recordRefusedAttempt(tx, attemptKey);
+    const opened = await openCase(tx, input, month, verificationId, 'no_match');
+    return { verificationId, month, distributionId: null, ...decision, fallback: { ...fallbackFor(opened.reason, { attemptsLeft: 0, fallbackCaseId: opened.id }), message: EXHAUSTED_MESSAGE } };
+  }
   if (decision.fallback) {
     const fallback = await adviseFallback(tx, input, month, verificationId, decision.fallback.reason as FaceFailureReason);
     return { verificationId, month, distributionId: null, ...decision, fallback };
   }
   if (decision.outcome !== 'match') return { verificationId, month, distributionId: null, ...decision };
 
-  const distributionId = await recordDistribution(tx, { beneficiaryId: input.beneficiary.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
+  const distributionId = await recordDistribution(tx, { beneficiaryId: b.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
   if (distributionId) return { verificationId, month, distributionId, ...decision };
   // Lost the race to a concurrent verification of the same beneficiary: that one delivered the ration.
   await setVerificationOutcome(tx, verificationId, 'already_distributed');
   return { verificationId, month, distributionId: null, ...decision, outcome: 'already_distributed', refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
 }
 
-/**
- * A retryable failure (no match, not live) leaves attempts for this visit; when they run out,
- * or when no capture could ever succeed (no consent, no template), the case is opened here so
- * the worker can go straight to OTP or attestation.
- */
-export async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
-  let attemptsLeft: number | undefined;
-  if (RETRYABLE.has(reason)) {
-    const failed = await countFailedFaceAttempts(tx, { beneficiaryId: input.beneficiary.id, worker: input.worker, deviceId: input.deviceId, since: startOfIndianDay(input.now) });
-    attemptsLeft = Math.max(0, input.maxFaceAttempts - failed);
-    if (attemptsLeft > 0) return fallbackFor(reason, { attemptsLeft });
-  }
+/** The month's case for this beneficiary, opened now if there is none (audited when it is new). */
+async function openCase(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason) {
   const b = input.beneficiary;
   const opened = await openFallbackCase(tx, { beneficiaryId: b.id, scheme: input.scheme, month, reason, verificationId, openedBy: input.worker, awc: b.awc, district: b.district, state: b.state, workerNote: null });
   if (opened.created) {
     await appendAudit(tx, { actor: input.worker, role: 'worker', action: 'fallback.opened', subjectType: 'fallback_case', subjectId: opened.case.id, district: b.district, details: { beneficiaryId: b.id, reason, verificationId, automatic: true } }, input.now);
   }
-  return fallbackFor(reason, { ...(attemptsLeft === undefined ? {} : { attemptsLeft }), fallbackCaseId: opened.case.id });
+  return opened.case;
+}
+
+/**
+ * A retryable failure (no match, not live) leaves attempts for today, counted per beneficiary
+ * across every device and worker; when they run out, or when no capture could ever succeed (no
+ * consent, no template), the case is opened here so the worker can go straight to OTP or attestation.
+ */
+export async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
+  let attemptsLeft: number | undefined;
+  if (RETRYABLE.has(reason)) {
+    const b = input.beneficiary;
+    const failed = await recordFailedAttempt(tx, { beneficiaryId: b.id, day: indianDay(input.now), awc: b.awc, district: b.district, state: b.state, at: input.now });
+    attemptsLeft = Math.max(0, input.maxFaceAttempts - failed);
+    if (attemptsLeft > 0) return fallbackFor(reason, { attemptsLeft });
+  }
+  const opened = await openCase(tx, input, month, verificationId, reason);
+  return fallbackFor(reason, { ...(attemptsLeft === undefined ? {} : { attemptsLeft }), fallbackCaseId: opened.id });
 }

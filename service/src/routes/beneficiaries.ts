@@ -7,6 +7,7 @@ import { appendAudit } from '../db/repositories/audit.js';
 import { insertBeneficiary, listBeneficiaries } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { templatesOf } from '../db/repositories/templates.js';
+import { indianDay } from '../domain/calendar.js';
 import { isChild } from '../domain/categories.js';
 import { badRequest } from '../errors.js';
 import { beneficiaryInScope, beneficiaryView } from './beneficiary-access.js';
@@ -17,6 +18,7 @@ export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     const p = principalOf(req);
     const body = req.body;
     if (isChild(body.category) && !body.guardian) throw badRequest('guardian_required', 'a child must be registered with a guardian');
+    if (body.birthDate && body.birthDate > indianDay(ctx.clock())) throw badRequest('invalid_birth_date', 'the birth date is in the future');
     const created = await ctx.db.transaction(async (tx) => {
       const b = await insertBeneficiary(tx, {
         category: body.category,

@@ -3,6 +3,8 @@ import { EnrolBody, Enrolment } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
+import { getBeneficiary, markFaceEnrolled } from '../db/repositories/beneficiaries.js';
+import { markChangeApplied } from '../db/repositories/change-requests.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { insertDuplicateFlag, knownDistinct } from '../db/repositories/duplicates.js';
 import { claimNonce } from '../db/repositories/nonces.js';
@@ -10,6 +12,7 @@ import { nearestInDistrict, replaceTemplate } from '../db/repositories/templates
 import { isUnderThree, templateExpiryFor } from '../domain/children.js';
 import { combineCaptures, MAX_CAPTURES } from '../domain/enrolment-captures.js';
 import { fallbackFor } from '../domain/fallback.js';
+import { secondPerson } from '../domain/second-person.js';
 import { badRequest, conflict } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
 import { beneficiaryInScope } from './beneficiary-access.js';
@@ -19,7 +22,7 @@ import { IdParams, replies } from './schemas.js';
 const DUPLICATE_CANDIDATES = 5;
 
 export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/beneficiaries/:id/templates', { config: { roles: ['worker'] }, schema: { params: IdParams, body: EnrolBody, response: replies({ 201: Enrolment }) } }, async (req, reply) => {
+  app.post('/v1/beneficiaries/:id/templates', { config: { roles: ['worker'], rateLimited: 'enrolment' }, schema: { params: IdParams, body: EnrolBody, response: replies({ 201: Enrolment }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.params.id, p);
     const now = ctx.clock();
@@ -52,11 +55,24 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
           await appendAudit(tx, { actor: p.sub, role: p.role, action: 'enrolment.duplicate_flagged', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { duplicateFlagId: flagId, modelId: model.id } }, now);
           return { duplicateFlagId: flagId } as const;
         }
+        // Over an earlier template: the beneficiary's own face or a supervisor must agree (domain/second-person.ts).
+        const locked = (await getBeneficiary(tx, b.id, { forUpdate: true }))!;
+        const asProbe = { ...probes[0]!, embedding: combined.embedding, quality: combined.quality, liveness: combined.liveness };
+        const gate = await secondPerson(tx, { beneficiary: locked, kind: 're_enrolment', newMobile: null, requestedBy: p.sub, now, probe: asProbe }, { livenessThreshold: ctx.models.livenessThreshold, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
+        if (!gate.allowed) {
+          await appendAudit(tx, { actor: p.sub, role: p.role, action: 'change.requested', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { changeRequestId: gate.request.id, kind: 're_enrolment' } }, now);
+          return { approvalRequired: gate.request.id } as const;
+        }
         const t = await replaceTemplate(tx, { beneficiaryId: b.id, modelId: model.id, embedding: combined.embedding, quality: combined.quality, liveness: combined.liveness, district: b.district, state: b.state, createdBy: p.sub, expiresAt, captures: combined.captures });
+        if (gate.via === 'supervisor') await markChangeApplied(tx, gate.request!.id, now);
+        await markFaceEnrolled(tx, b.id, now);
         await appendAudit(tx, { actor: p.sub, role: p.role, action: 'template.enrolled', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { templateId: t.id, modelId: model.id, quality: combined.quality, captures: combined.captures, replaced: t.replaced } }, now);
         return { templateId: t.id, replaced: t.replaced } as const;
       });
       combined.embedding.fill(0);
+      if ('approvalRequired' in result) {
+        throw conflict('reenrolment_needs_approval', 'a face is already enrolled: re-enrol with a capture that matches it, or after a supervisor approves the request', { changeRequestId: result.approvalRequired });
+      }
       if ('duplicateFlagId' in result) {
         // The other beneficiary may belong to another AWC: the worker learns only that a review is open.
         throw conflict('possible_duplicate', 'this face looks like one already enrolled in the district; a district admin will review it, then capture again', { duplicateFlagId: result.duplicateFlagId });

@@ -8,7 +8,7 @@ import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary } from '../db/repositories/beneficiaries.js';
 import { getFallbackCase, openFallbackCase, type FallbackCase } from '../db/repositories/fallback-cases.js';
 import { consumeChallenge, countChallenges, insertChallenge, latestChallenge, recordAttempt } from '../db/repositories/otp-challenges.js';
-import { findDistribution } from '../db/repositories/verifications.js';
+import { findDistribution, getVerification } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { distributionMonth } from '../domain/calendar.js';
 import { deliverByFallback } from '../domain/deliver-by-fallback.js';
@@ -28,6 +28,18 @@ async function caseInScope(db: Queryable, id: string, p: Principal, opts: { forU
   return c;
 }
 
+/**
+ * A case's verification is shown to the district admin as evidence, so it must be a face attempt
+ * of this beneficiary for this scheme in this month: not another beneficiary's or district's, not a guess.
+ */
+async function assertEvidence(db: Queryable, verificationId: string, want: { beneficiaryId: string; scheme: string; month: string }): Promise<void> {
+  const v = await getVerification(db, verificationId);
+  // One answer for "no such id" and "someone else's": whether an id exists elsewhere is not the worker's to learn.
+  if (!v || v.beneficiaryId !== want.beneficiaryId || v.scheme !== want.scheme || distributionMonth(v.createdAt) !== want.month) {
+    throw new ApiError(422, 'verification_mismatch', "no face attempt of this beneficiary in this month has this verification id");
+  }
+}
+
 function assertOpen(c: FallbackCase): void {
   if (c.completedAt) throw conflict('fallback_already_completed', `the ration was already delivered by ${c.method}`);
 }
@@ -42,9 +54,10 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     const month = distributionMonth(now);
     const opened = await ctx.db.transaction(async (tx) => {
       if (await findDistribution(tx, b.id, scheme, month)) throw conflict('already_distributed', "this month's ration was already given to this beneficiary");
+      if (req.body.verificationId) await assertEvidence(tx, req.body.verificationId, { beneficiaryId: b.id, scheme, month });
       const o = await openFallbackCase(tx, { beneficiaryId: b.id, scheme, month, reason: req.body.reason, verificationId: req.body.verificationId ?? null, openedBy: p.sub, awc: b.awc, district: b.district, state: b.state, workerNote: req.body.note ?? null });
       if (o.created) {
-        await appendAudit(tx, { actor: p.sub, role: p.role, action: 'fallback.opened', subjectType: 'fallback_case', subjectId: o.case.id, district: b.district, details: { beneficiaryId: b.id, reason: req.body.reason, automatic: false } }, now);
+        await appendAudit(tx, { actor: p.sub, role: p.role, action: 'fallback.opened', subjectType: 'fallback_case', subjectId: o.case.id, district: b.district, details: { beneficiaryId: b.id, reason: req.body.reason, automatic: false, ...(req.body.verificationId ? { verificationId: req.body.verificationId } : {}) } }, now);
       }
       return o;
     });
@@ -55,7 +68,7 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     fallbackCaseView(await caseInScope(ctx.db, req.params.id, principalOf(req))),
   );
 
-  app.post('/v1/fallback-cases/:id/otp', { config: { roles: ['worker'] }, schema: { params: IdParams, response: replies({ 201: OtpSent }) } }, async (req, reply) => {
+  app.post('/v1/fallback-cases/:id/otp', { config: { roles: ['worker'], rateLimited: 'otp_send' }, schema: { params: IdParams, response: replies({ 201: OtpSent }) } }, async (req, reply) => {
     const p = principalOf(req);
     const c = await caseInScope(ctx.db, req.params.id, p);
     assertOpen(c);
@@ -79,7 +92,7 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     return reply.status(201).send({ challengeId: challenge.id, expiresAt: challenge.expiresAt.toISOString(), sentTo: masked(b.mobile), sendsLeft: challenge.sendsLeft });
   });
 
-  app.post('/v1/fallback-cases/:id/otp/verify', { config: { roles: ['worker'] }, schema: { params: IdParams, body: OtpBody, response: replies({ 200: FallbackCaseSchema }) } }, async (req) => {
+  app.post('/v1/fallback-cases/:id/otp/verify', { config: { roles: ['worker'], rateLimited: 'otp_verify' }, schema: { params: IdParams, body: OtpBody, response: replies({ 200: FallbackCaseSchema }) } }, async (req) => {
     const p = principalOf(req);
     const now = ctx.clock();
     // A wrong code must still count, so the attempt is committed and the refusal thrown afterwards.

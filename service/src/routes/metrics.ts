@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ExclusionMetrics, FALLBACK_REASONS, PeriodQuery } from '@chehra/contract';
+import { stringify } from 'csv-stringify/sync';
 import { principalOf } from '../auth/plugin.js';
 import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
@@ -17,29 +18,32 @@ function period(q: { from?: string; to?: string }, now: Date): { from: Date; to:
   return { from, to, label: { from: from.toISOString(), to: to.toISOString() } };
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/**
+ * A text cell that begins with = + - @ (or tab, CR) is a formula to a spreadsheet: an AWC code
+ * like `=HYPERLINK(...)` would run on the admin's machine. csv-stringify's escape_formulas puts a
+ * ' in front of such text (numbers, negative ones included, are left alone). A cell holding a CR
+ * or LF is always quoted, so it cannot start a row of its own.
+ */
+const toCsv = (rows: unknown[][]) => stringify(rows, { escape_formulas: true, record_delimiter: '\n', quoted_match: /[\r\n]/, cast: { boolean: (b) => String(b) } });
+
+/** A header value is never built from raw data: only these characters reach a file name. */
+export const safeFileNamePart = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 64) || 'district';
 
 export const metricsRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   const compute = async (p: Principal, q: { from?: string; to?: string }) => {
     const pr = period(q, ctx.clock());
-    return { district: p.district!, period: pr.label, ...exclusionMetrics(await exclusionCounts(ctx.db, p.state!, p.district!, pr.from, pr.to)) };
+    return { district: p.district!, period: pr.label, ...exclusionMetrics(await exclusionCounts(ctx.db, p.state!, p.district!, pr.from, pr.to, ctx.fallback.maxFaceAttempts)) };
   };
 
   app.get('/v1/metrics/exclusion', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: ExclusionMetrics }) } }, async (req) => compute(principalOf(req), req.query));
 
   app.get('/v1/metrics/exclusion.csv', { config: { roles: ['district_admin'] }, schema: { querystring: PeriodQuery, response: replies({ 200: { content: { 'text/csv': { schema: Type.String() } } } }) } }, async (req, reply) => {
     const m = await compute(principalOf(req), req.query);
-    const header = ['district', 'awc', 'attempts', 'face_matches', 'fallbacks', 'fallback_rate', 'z_score', 'flagged', ...FALLBACK_REASONS.map((r) => `reason_${r}`)];
-    const lines = [header.join(',')];
-    for (const a of m.awcs) {
-      lines.push([m.district, a.awc, a.attempts, a.faceMatches, a.fallbacks, a.fallbackRate?.toFixed(4) ?? '', a.zScore ?? '', a.flagged, ...FALLBACK_REASONS.map((r) => a.byReason[r] ?? 0)].map(csvCell).join(','));
-    }
+    const header = ['district', 'awc', 'attempts', 'face_matches', 'fallbacks', 'fallback_rate', 'z_score', 'flagged', ...FALLBACK_REASONS.map((r) => `reason_${r}`), 'face_lockouts', 'refused_after_lockout'];
+    const rows = m.awcs.map((a) => [m.district, a.awc, a.attempts, a.faceMatches, a.fallbacks, a.fallbackRate?.toFixed(4) ?? '', a.zScore ?? '', a.flagged, ...FALLBACK_REASONS.map((r) => a.byReason[r] ?? 0), a.faceLockouts, a.refusedAfterLockout]);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="exclusion-${m.district}.csv"`)
-      .send(lines.join('\n') + '\n');
+      .header('content-disposition', `attachment; filename="exclusion-${safeFileNamePart(m.district)}.csv"`)
+      .send(toCsv([header, ...rows]));
   });
 };

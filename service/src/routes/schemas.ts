@@ -1,8 +1,8 @@
-import { ErrorBody, IdParams, Page, Scheme, SealedEnvelope, Uuid, type TSchema } from '@chehra/contract';
+import { Day, ErrorBody, IdParams, NonBlank, Offset, Page, Scheme, SealedEnvelope, Uuid, type TSchema } from '@chehra/contract';
 
 // The wire's schemas live in @chehra/contract; import them from there. These names are kept for
 // routes written before the contract existed.
-export { IdParams, Page, Scheme, Uuid, SealedEnvelope as SealedEnvelopeSchema };
+export { Day, IdParams, NonBlank, Offset, Page, Scheme, Uuid, SealedEnvelope as SealedEnvelopeSchema };
 
 /**
  * A route's `response` schemas: its success bodies plus {code, message} for every 4xx and 5xx.

@@ -19,13 +19,16 @@ export interface Beneficiary {
   closedAt: Date | null;
   mergedInto: string | null;
   fraudFlaggedAt: Date | null;
+  /** When a face was first enrolled; never cleared, so a later enrolment is known as a re-enrolment. */
+  faceEnrolledAt: Date | null;
 }
 
-export type NewBeneficiary = Omit<Beneficiary, 'id' | 'createdAt' | 'closedAt' | 'mergedInto' | 'fraudFlaggedAt'>;
+export type NewBeneficiary = Omit<Beneficiary, 'id' | 'createdAt' | 'closedAt' | 'mergedInto' | 'fraudFlaggedAt' | 'faceEnrolledAt'>;
 
 const COLUMNS = `id, category, name, to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", awc, district, state, mobile,
   guardian_name AS "guardianName", guardian_relation AS "guardianRelation", created_by AS "createdBy", created_at AS "createdAt",
-  closed_at AS "closedAt", merged_into AS "mergedInto", fraud_flagged_at AS "fraudFlaggedAt"`;
+  closed_at AS "closedAt", merged_into AS "mergedInto", fraud_flagged_at AS "fraudFlaggedAt",
+  face_enrolled_at AS "faceEnrolledAt"`;
 
 export async function insertBeneficiary(tx: Queryable, b: NewBeneficiary): Promise<Beneficiary> {
   const { rows } = await tx.query<Beneficiary>(
@@ -71,4 +74,12 @@ export async function getBeneficiaries(db: Queryable, ids: readonly string[]): P
 export async function setCategory(tx: Queryable, id: string, category: Category): Promise<Beneficiary> {
   const { rows } = await tx.query<Beneficiary>(`UPDATE beneficiaries SET category = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, category]);
   return rows[0]!;
+}
+
+export async function markFaceEnrolled(tx: Queryable, id: string, at: Date): Promise<void> {
+  await tx.query('UPDATE beneficiaries SET face_enrolled_at = coalesce(face_enrolled_at, $2) WHERE id = $1', [id, at]);
+}
+
+export async function setMobile(tx: Queryable, id: string, mobile: string): Promise<void> {
+  await tx.query('UPDATE beneficiaries SET mobile = $2 WHERE id = $1', [id, mobile]);
 }

@@ -2,12 +2,14 @@ import type { AwcCounts } from '../../domain/exclusion.js';
 import type { Queryable } from '../types.js';
 
 /**
- * Per-AWC counts for a district and period: face attempts, face deliveries, fallback cases by reason.
+ * Per-AWC counts for a district and period: face attempts, face deliveries, fallback cases by
+ * reason, and beneficiary-days whose face path closed (failed attempts reached maxFaceAttempts)
+ * with the tries refused after that (days in India; a day counts if any of it lies in the period).
  * A district is named by its state too (district codes repeat across states); verifications and
  * distributions carry no state of their own, so they are placed through their beneficiary.
  */
-export async function exclusionCounts(db: Queryable, state: string, district: string, from: Date, to: Date): Promise<AwcCounts[]> {
-  const { rows } = await db.query<{ awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null }>(
+export async function exclusionCounts(db: Queryable, state: string, district: string, from: Date, to: Date, maxFaceAttempts: number): Promise<AwcCounts[]> {
+  const { rows } = await db.query<{ awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null; face_lockouts: string; refused_after_lockout: string }>(
     `WITH v AS (
        SELECT v.awc, count(*) AS attempts FROM verifications v JOIN beneficiaries b ON b.id = v.beneficiary_id
        WHERE v.district = $1 AND b.state = $4 AND v.created_at >= $2 AND v.created_at < $3 GROUP BY v.awc
@@ -18,14 +20,21 @@ export async function exclusionCounts(db: Queryable, state: string, district: st
        SELECT awc, reason, count(*) AS n FROM fallback_cases WHERE district = $1 AND state = $4 AND opened_at >= $2 AND opened_at < $3 GROUP BY awc, reason
      ), f AS (
        SELECT awc, sum(n) AS fallbacks, jsonb_object_agg(reason, n) AS by_reason FROM r GROUP BY awc
+     ), l AS (
+       SELECT awc, count(*) FILTER (WHERE failed >= $5) AS face_lockouts, coalesce(sum(refused), 0) AS refused_after_lockout
+       FROM face_attempts
+       WHERE district = $1 AND state = $4 AND day >= ($2::timestamptz AT TIME ZONE 'UTC' + interval '330 minutes')::date
+         AND day <= (($3::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC' + interval '330 minutes')::date
+       GROUP BY awc
      ), awcs AS (
-       SELECT awc FROM v UNION SELECT awc FROM d UNION SELECT awc FROM f
+       SELECT awc FROM v UNION SELECT awc FROM d UNION SELECT awc FROM f UNION SELECT awc FROM l WHERE face_lockouts > 0 OR refused_after_lockout > 0
      )
      SELECT a.awc, coalesce(v.attempts, 0) AS attempts, coalesce(d.face_matches, 0) AS face_matches,
-            coalesce(f.fallbacks, 0) AS fallbacks, f.by_reason
-     FROM awcs a LEFT JOIN v USING (awc) LEFT JOIN d USING (awc) LEFT JOIN f USING (awc)
+            coalesce(f.fallbacks, 0) AS fallbacks, f.by_reason,
+            coalesce(l.face_lockouts, 0) AS face_lockouts, coalesce(l.refused_after_lockout, 0) AS refused_after_lockout
+     FROM awcs a LEFT JOIN v USING (awc) LEFT JOIN d USING (awc) LEFT JOIN f USING (awc) LEFT JOIN l USING (awc)
      ORDER BY a.awc`,
-    [district, from, to, state],
+    [district, from, to, state, maxFaceAttempts],
   );
   return rows.map((r) => ({
     awc: r.awc,
@@ -33,6 +42,8 @@ export async function exclusionCounts(db: Queryable, state: string, district: st
     faceMatches: Number(r.face_matches),
     fallbacks: Number(r.fallbacks),
     byReason: Object.fromEntries(Object.entries(r.by_reason ?? {}).map(([k, v]) => [k, Number(v)])),
+    faceLockouts: Number(r.face_lockouts),
+    refusedAfterLockout: Number(r.refused_after_lockout),
   }));
 }
 

@@ -20,13 +20,15 @@ export interface NewVerification {
   faceOf?: string | null;
   /** One guardian capture shared by several children's verification rows. */
   visitId?: string | null;
+  /** The service's clock, not the database's: the month and day rules read it, so the row must agree (now() when unset). */
+  at?: Date;
 }
 
 export async function insertVerification(tx: Queryable, v: NewVerification): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null],
+    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15::timestamptz, now())) RETURNING id`,
+    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null, v.at ?? null],
   );
   return rows[0]!.id;
 }
@@ -34,21 +36,6 @@ export async function insertVerification(tx: Queryable, v: NewVerification): Pro
 /** A verification lost the race for the month's ration to a concurrent one: it is recorded as such. */
 export async function setVerificationOutcome(tx: Queryable, id: string, outcome: VerificationOutcome): Promise<void> {
   await tx.query('UPDATE verifications SET outcome = $2 WHERE id = $1', [id, outcome]);
-}
-
-/**
- * Failed face attempts (no match, not live) for this beneficiary by this worker on this device
- * since `since` (the start of the visit's day): the retry limit counts per device, and a device
- * that names none counts with the other unnamed ones (IS NOT DISTINCT FROM).
- */
-export async function countFailedFaceAttempts(db: Queryable, a: { beneficiaryId: string; worker: string; deviceId: string | null; since: Date }): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(
-    `SELECT count(*) AS n FROM verifications
-     WHERE beneficiary_id = $1 AND worker = $2 AND device_id IS NOT DISTINCT FROM $3 AND created_at >= $4
-       AND outcome IN ('no_match', 'liveness_failed')`,
-    [a.beneficiaryId, a.worker, a.deviceId, a.since],
-  );
-  return Number(rows[0]!.n);
 }
 
 /** What a reviewer sees of a verification: the decision and its numbers, no embedding. */
@@ -130,4 +117,12 @@ export async function distributedAmong(db: Queryable, beneficiaryIds: readonly s
     [beneficiaryIds, scheme, month],
   );
   return rows.map((r) => r.id);
+}
+
+export async function getVerification(db: Queryable, id: string): Promise<{ id: string; beneficiaryId: string; scheme: string; outcome: VerificationOutcome; createdAt: Date } | undefined> {
+  const { rows } = await db.query<{ id: string; beneficiaryId: string; scheme: string; outcome: VerificationOutcome; createdAt: Date }>(
+    'SELECT id, beneficiary_id AS "beneficiaryId", scheme, outcome, created_at AS "createdAt" FROM verifications WHERE id = $1',
+    [id],
+  );
+  return rows[0];
 }
