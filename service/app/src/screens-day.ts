@@ -6,7 +6,8 @@ import type { FallbackReason } from './screens-face.js';
 
 /** One AWC's day: the list, registering, a beneficiary's page, consent. */
 
-const categoryLabel = (c: string) => t(`cat_${c}` as Key);
+// Typed by the contract's categories: a category added there without a label fails the type check.
+const categoryLabel = (c: Category) => t(`cat_${c}`);
 
 export interface DayActions {
   capture(b: Beneficiary, mode: 'enrol' | 'verify'): void;
