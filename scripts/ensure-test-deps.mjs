@@ -32,6 +32,7 @@ const NEEDED = [
   { pkg: 'chromium', present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'fonts-liberation', present: () => dpkgHas('fonts-liberation') },
   { pkg: 'fonts-lohit-deva', present: () => dpkgHas('fonts-lohit-deva') },
+  { pkg: 'fonts-lohit-beng-bengali', present: () => dpkgHas('fonts-lohit-beng-bengali') },
   { pkg: 'strace', present: () => onPath('strace') },
 ];
 
