@@ -75,8 +75,6 @@ export interface VisitRow {
   outcome: string;
   /** Face captures sent to the service at this visit. */
   attempts: number;
-  score: number | null;
-  threshold: number | null;
   /** How the ration went out; null when it did not (a refusal). */
   method: 'face' | 'otp' | 'attestation' | null;
   delivered: boolean;

@@ -36,7 +36,7 @@ function otpFrom(text: string): string | undefined {
 export const byRole = (registered: Registered[], role: Role, i = 0) => registered.filter((r) => r.member.role === role)[i]!;
 
 export function emptyRow(r: Registered, path: VisitPath): VisitRow {
-  return { beneficiary: r.member.name, beneficiaryId: r.id, category: r.member.category, path, photos: [], outcome: 'no_capture', attempts: 0, score: null, threshold: null, method: null, delivered: false, distributionId: null, fallbackCaseId: null, refusal: null, ms: 0, faceMs: 0 };
+  return { beneficiary: r.member.name, beneficiaryId: r.id, category: r.member.category, path, photos: [], outcome: 'no_capture', attempts: 0, method: null, delivered: false, distributionId: null, fallbackCaseId: null, refusal: null, ms: 0, faceMs: 0 };
 }
 
 /** Completes an open case: OTP to the registered mobile when the SMS can be read here, else attestation. */
@@ -80,7 +80,7 @@ export async function faceVisit(day: Day, r: Registered, path: VisitPath, captur
     }
     day.month = v.month.slice(0, 7);
     lastVerification = v.verificationId;
-    // The worker's phone learns the decision, never the score (row.score stays null).
+    // The worker's phone learns the decision, never the score.
     row.outcome = v.outcome;
     if (v.distributionId) {
       Object.assign(row, { method: 'face', delivered: true, distributionId: v.distributionId });
@@ -156,4 +156,4 @@ export async function noConsentVisit(day: Day, r: Registered): Promise<VisitRow>
 }
 
 export const describeVisit = (row: VisitRow) =>
-  `${row.beneficiary}: ${row.path === 'no_consent' ? 'no consent, no photo' : `${row.path.replace('_', ' ')}${row.collectedBy ? ` (by ${row.collectedBy}'s face)` : ''} → ${row.outcome}${row.attempts > 1 ? ` ×${row.attempts}` : ''}${row.score !== null ? ` ${row.score}/${row.threshold}` : ''}`} → ${row.delivered ? `ration by ${row.method === 'otp' ? 'OTP' : row.method}` : `refused (${row.refusal})`}`;
+  `${row.beneficiary}: ${row.path === 'no_consent' ? 'no consent, no photo' : `${row.path.replace('_', ' ')}${row.collectedBy ? ` (by ${row.collectedBy}'s face)` : ''} → ${row.outcome}${row.attempts > 1 ? ` ×${row.attempts}` : ''}`} → ${row.delivered ? `ration by ${row.method === 'otp' ? 'OTP' : row.method}` : `refused (${row.refusal})`}`;
