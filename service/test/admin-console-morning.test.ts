@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { Principal } from '../src/auth/principal.js';
 import { setMpin } from '../src/db/repositories/users.js';
 import { launchChromium } from './chromium.js';
-import { ADMIN, createHarness, enrolledBeneficiary, OTHER_AWC_WORKER, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, createHarness, enrolledBeneficiary, OTHER_AWC_WORKER, syntheticFace, WORKER, deliverByAttestation, type Harness } from './harness.js';
 
 /**
  * A district admin's morning in the console, at 1024×600 in Debian's chromium: find a case by name,
@@ -35,6 +35,8 @@ async function caseFor(worker: Principal, name: string, reason: string): Promise
   assert.equal(b.status, 201, JSON.stringify(b.body));
   const c = await h.call('POST', '/v1/fallback-cases', token, { beneficiaryId: b.body.id, reason });
   assert.equal(c.status, 201, JSON.stringify(c.body));
+  // Only a delivered case can be reviewed.
+  await deliverByAttestation(h, c.body.id, worker);
   return c.body.id;
 }
 

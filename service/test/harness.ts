@@ -215,3 +215,13 @@ export async function enrolledBeneficiary(h: Harness, face: Float32Array, opts: 
 }
 
 export const CONSENT = { purpose: 'face_verification', givenBy: 'self', noticeVersion: 'v1.0', language: 'hi', method: 'thumb_impression' } as const;
+
+/**
+ * Delivers a fallback case's ration by a supervisor's attestation (a supervisor of the worker's own
+ * AWC), as the field does before a district admin may review the case.
+ */
+export async function deliverByAttestation(h: Harness, caseId: string, worker: Principal): Promise<void> {
+  const supervisor: Principal = { sub: `sup-of-${worker.sub}`, role: 'supervisor', awcs: [worker.awc!], district: worker.district!, state: worker.state! };
+  const res = await h.call('POST', `/v1/fallback-cases/${caseId}/attestation`, await h.token(supervisor), { reasonCode: 'known_to_supervisor', note: 'Known to me; ration handed over' });
+  if (res.status !== 200) throw new Error(`attestation failed: ${res.status} ${JSON.stringify(res.body)}`);
+}

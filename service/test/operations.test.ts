@@ -111,7 +111,9 @@ test('CORS: the configured app origin may call the API, any other origin gets no
 });
 
 test('no CORS origins configured: no CORS headers at all', async () => {
-  const plain = await createHarness();
+  // The same database as `h`: a harness of its own would, on a PostgreSQL server, empty the tables
+  // (and so end the sessions) that the later tests' harness still uses.
+  const plain = await createHarness({ db: h.ctx.db });
   try {
     const res = await plain.app.inject({ method: 'GET', url: '/healthz', headers: { origin: APP_ORIGIN } });
     assert.equal(res.headers['access-control-allow-origin'], undefined);

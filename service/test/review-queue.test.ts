@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, createHarness, OTHER_ADMIN, OTHER_DISTRICT_WORKER, rowCounts, WORKER, type Harness } from './harness.js';
+import { ADMIN, createHarness, OTHER_ADMIN, OTHER_DISTRICT_WORKER, rowCounts, WORKER, deliverByAttestation, type Harness } from './harness.js';
 
 let h: Harness;
 let admin: string;
@@ -12,6 +12,8 @@ async function caseFor(name: string, worker = WORKER, reason = 'camera_fault') {
   assert.equal(b.status, 201, JSON.stringify(b.body));
   const c = await h.call('POST', '/v1/fallback-cases', token, { beneficiaryId: b.body.id, reason });
   assert.equal(c.status, 201, JSON.stringify(c.body));
+  // Only a delivered case can be reviewed.
+  await deliverByAttestation(h, c.body.id, worker);
   return { beneficiaryId: b.body.id as string, caseId: c.body.id as string };
 }
 
@@ -79,13 +81,7 @@ test('a bulk decision is all or none: one case out of scope or already decided r
 
 test('a bulk rejection with one note: every case rejected with that note, each ration flagged for recovery, each audited', async () => {
   const worker = await h.token(WORKER);
-  // Deliver two of them by attestation first, so there are rations to flag.
-  const supervisor = await h.token({ sub: 'sup-1', role: 'supervisor', awcs: ['AWC-001'], district: 'D1', state: 'S1' });
-  for (const id of [ids.meena, ids.rekha]) {
-    const done = await h.call('POST', `/v1/fallback-cases/${id}/attestation`, supervisor, { reasonCode: 'known_to_supervisor', note: 'seen at the centre' });
-    assert.equal(done.status, 200, JSON.stringify(done.body));
-  }
-  assert.ok(worker);
+  // Every case was delivered by attestation in before(), so each rejection has a ration to flag.
   const auditBefore = Number((await h.ctx.db.query<{ n: string }>("SELECT count(*) AS n FROM audit_log WHERE action = 'fallback.rejected'")).rows[0]!.n);
   const res = await h.call('POST', '/v1/review/decisions', admin, { caseIds: [ids.meena, ids.rekha], decision: 'reject', note: 'camera was working that day' });
   assert.equal(res.status, 200, JSON.stringify(res.body));
