@@ -1,5 +1,5 @@
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
-import { insertChangeRequest, openChangeRequest, type ChangeKind, type ChangeRequest } from '../db/repositories/change-requests.js';
+import { insertChangeRequest, openChangeRequest, supersedeChangeRequest, type ChangeKind, type ChangeRequest } from '../db/repositories/change-requests.js';
 import { lockFaceAttempts, recordFailedAttempt } from '../db/repositories/face-attempts.js';
 import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
 import type { Queryable } from '../db/types.js';
@@ -53,7 +53,7 @@ export async function secondPerson(
   if (open?.status === 'approved' && (req.kind === 're_enrolment' || open.newMobile === req.newMobile)) return { allowed: true, via: 'supervisor', request: open };
   if (req.probe && (await faceMatchesCurrentTemplate(tx, b, req.probe, req.now, rules))) {
     if (open) {
-      await tx.query(`UPDATE change_requests SET status = 'rejected', decision_note = 'superseded by a change the beneficiary made with her face', decided_at = $2 WHERE id = $1`, [open.id, req.now]);
+      await supersedeChangeRequest(tx, open.id, 'superseded by a change the beneficiary made with her face', req.now);
     }
     const applied = await insertChangeRequest(tx, { beneficiaryId: b.id, kind: req.kind, newMobile: req.newMobile, requestedBy: req.requestedBy, requestedAt: req.now, awc: b.awc, district: b.district, state: b.state, appliedByFaceMatch: true });
     return { allowed: true, via: 'face_match', request: applied };
@@ -61,7 +61,7 @@ export async function secondPerson(
   if (open && (req.kind === 're_enrolment' || open.newMobile === req.newMobile)) return { allowed: false, request: open };
   if (open) {
     // A new number replaces the one still waiting: the supervisor decides on the latest ask.
-    await tx.query(`UPDATE change_requests SET status = 'rejected', decision_note = 'superseded by a newer request', decided_at = $2 WHERE id = $1`, [open.id, req.now]);
+    await supersedeChangeRequest(tx, open.id, 'superseded by a newer request', req.now);
   }
   return { allowed: false, request: await insertChangeRequest(tx, { beneficiaryId: b.id, kind: req.kind, newMobile: req.newMobile, requestedBy: req.requestedBy, requestedAt: req.now, awc: b.awc, district: b.district, state: b.state }) };
 }

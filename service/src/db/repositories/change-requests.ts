@@ -62,6 +62,11 @@ export async function decideChangeRequest(tx: Queryable, id: string, d: { status
   return rows[0];
 }
 
+/** Closes a request that a later change made moot (a face match, or a newer number), saying why. */
+export async function supersedeChangeRequest(tx: Queryable, id: string, why: string, at: Date): Promise<void> {
+  await tx.query(`UPDATE change_requests SET status = 'rejected', decision_note = $3, decided_at = $2 WHERE id = $1`, [id, at, why]);
+}
+
 export async function markChangeApplied(tx: Queryable, id: string, at: Date): Promise<void> {
   await tx.query(`UPDATE change_requests SET status = 'applied', applied_at = $2 WHERE id = $1 AND status = 'approved'`, [id, at]);
 }
