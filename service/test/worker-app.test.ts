@@ -239,11 +239,21 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
   // JS memory: after a collection, no token, name or mobile is left in the page's heap.
   assert.doesNotMatch(await page.locator('body').innerText(), /Sunita|Rekha/);
   const cdp = await context.newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
+  // Detached screens and the browser's own caches go at a later collection, not always the first:
+  // up to three collect-and-snapshot rounds, a second apart. Data the app still holds stays in every one.
   let heap = '';
   cdp.on('HeapProfiler.addHeapSnapshotChunk', (e: { chunk: string }) => (heap += e.chunk));
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  for (const s of [...secrets, SUNITA.name, REKHA.name, NEW_MPIN]) assert.equal(heap.includes(s), false, `the heap still holds ${s.slice(0, 6)}…`);
+  let held: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    await new Promise((r) => setTimeout(r, 1000));
+    await cdp.send('HeapProfiler.collectGarbage');
+    heap = '';
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    held = [...secrets, SUNITA.name, REKHA.name, NEW_MPIN].filter((s) => heap.includes(s)).map((s) => `${s.slice(0, 6)}…`);
+    if (held.length === 0) break;
+  }
+  assert.deepEqual(held, [], 'the heap still holds these after three collections');
   await cdp.detach();
 
   // Nothing left on the device. On disk first, before anything here asks the browser about
