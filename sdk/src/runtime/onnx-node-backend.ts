@@ -1,38 +1,11 @@
 import * as ort from 'onnxruntime-node';
-import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from './inference.js';
+import type { InferenceBackend, InferenceSession, SessionOptions } from './inference.js';
+import { OrtSessionAdapter, type OrtTensorClass } from './ort-session.js';
 
 // onnxruntime-node's Linux build ships Microsoft telemetry that, at the first session, writes a
 // persistent device id and a database under ~/.cache and debug logs into TMPDIR. The SDK writes no
 // file, ever (sdk/test/no-files.test.ts proves it), so telemetry is off before any session exists.
 process.env.ORT_DISABLE_TELEMETRY = '1';
-
-class OnnxNodeSession implements InferenceSession {
-  constructor(private readonly session: ort.InferenceSession) {}
-
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
-
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
-  }
-
-  async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
-    const results = await this.session.run(ortFeeds);
-    const out: Record<string, TensorData> = {};
-    for (const [name, t] of Object.entries(results)) {
-      if (t.type !== 'float32') throw new Error(`model output ${name} is ${t.type}, expected float32`);
-      out[name] = { data: t.data as Float32Array, dims: t.dims };
-    }
-    return out;
-  }
-
-  release(): Promise<void> {
-    return this.session.release();
-  }
-}
 
 export interface OnnxNodeOptions {
   /**
@@ -64,7 +37,7 @@ export function createOnnxNodeBackend(backendOptions: OnnxNodeOptions = {}): Inf
           },
         },
       });
-      return new OnnxNodeSession(session);
+      return new OrtSessionAdapter(session, ort.Tensor as OrtTensorClass);
     },
   };
 }

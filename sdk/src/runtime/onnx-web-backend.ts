@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-web/wasm';
-import type { InferenceBackend, InferenceSession, SessionOptions, TensorData } from './inference.js';
+import type { InferenceBackend, InferenceSession, SessionOptions } from './inference.js';
+import { OrtSessionAdapter, type OrtTensorClass } from './ort-session.js';
 
 export interface OnnxWebOptions {
   /** Where ort-wasm-simd-threaded.{mjs,wasm} are served (same origin, no CDN). E.g. '/app/ort/'. */
@@ -11,34 +12,6 @@ export interface OnnxWebOptions {
    * image, 1 thread 315 ms (benchmarks/results/browser.json). Not isolated: 1.
    */
   threads?: number;
-}
-
-class OnnxWebSession implements InferenceSession {
-  constructor(private readonly session: ort.InferenceSession) {}
-
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
-
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
-  }
-
-  async run(feeds: Record<string, TensorData>): Promise<Record<string, TensorData>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
-    const results = await this.session.run(ortFeeds);
-    const out: Record<string, TensorData> = {};
-    for (const [name, t] of Object.entries(results)) {
-      if (t.type !== 'float32') throw new Error(`model output ${name} is ${t.type}, expected float32`);
-      out[name] = { data: t.data as Float32Array, dims: t.dims };
-    }
-    return out;
-  }
-
-  release(): Promise<void> {
-    return this.session.release();
-  }
 }
 
 /** Threads the WASM backend will use on this page. */
@@ -70,7 +43,7 @@ export function createOnnxWebBackend(options: OnnxWebOptions): InferenceBackend 
         executionMode: 'sequential',
         enableCpuMemArena: true,
       });
-      return new OnnxWebSession(session);
+      return new OrtSessionAdapter(session, ort.Tensor as OrtTensorClass);
     },
   };
 }
