@@ -34,9 +34,8 @@ import { loadModelPolicy } from '../service/src/domain/models.js';
 import { AUDITOR, syntheticFace, WORKER } from '../service/test/harness.js';
 import { machineInfo } from './lib/machine.js';
 import { median, percentile, round } from './lib/stats.js';
-import { api, CATEGORIES, isChild as isChildCategory, log, msSince as ms, pool, processCpuMs, REPO, startService, stopChild, type ServiceProcess } from './lib/service-process.js';
+import { api, beneficiaryBody, consentBody, log, msSince as ms, pool, processCpuMs, REPO, startService, stopChild, type ServiceProcess } from './lib/service-process.js';
 
-const isChild = (c: string) => isChildCategory(c as (typeof CATEGORIES)[number]);
 
 const { values: args } = parseArgs({
   options: {
@@ -200,26 +199,13 @@ try {
   const fail = (what: string, i: number, r: { status: number; body: any }) => new Error(`${what} ${i}: ${r.status} ${JSON.stringify(r.body)}`);
   log(`registering ${N} beneficiaries (concurrency ${SETUP_CONCURRENCY})`);
   const registerMs = await pool(N, SETUP_CONCURRENCY, async (i) => {
-    const category = CATEGORIES[i % CATEGORIES.length]!;
-    const r = await api(server!.base, 'POST', '/v1/beneficiaries', workerToken, {
-      category,
-      name: `Bench Beneficiary ${i}`,
-      mobile: `98${String(i).padStart(8, '0')}`,
-      ...(isChild(category) ? { guardian: { name: `Guardian ${i}`, relation: 'mother' } } : {}),
-    });
+    const r = await api(server!.base, 'POST', '/v1/beneficiaries', workerToken, beneficiaryBody(i));
     if (r.status !== 201) throw fail('register', i, r);
     ids[i] = r.body.id;
   });
   log(`recording ${N} consents`);
   const consentMs = await pool(N, SETUP_CONCURRENCY, async (i) => {
-    const category = CATEGORIES[i % CATEGORIES.length]!;
-    const r = await api(server!.base, 'POST', `/v1/beneficiaries/${ids[i]}/consents`, workerToken, {
-      purpose: 'face_verification',
-      givenBy: isChild(category) ? 'guardian' : 'self',
-      noticeVersion: 'v1',
-      language: 'hi',
-      method: 'thumb_impression',
-    });
+    const r = await api(server!.base, 'POST', `/v1/beneficiaries/${ids[i]}/consents`, workerToken, consentBody(beneficiaryBody(i).category));
     if (r.status !== 201) throw fail('consent', i, r);
   });
   // Person i is a seed; enrolment capture and verification probe are two noisy captures of her.

@@ -69,6 +69,25 @@ SQL
 COORD_PORT=$(cluster_port "$COORD_CLUSTER")
 [ -n "$COORD_PORT" ] && [ "$(cluster_status "$COORD_CLUSTER")" = online ] || die "cluster $PG_MAJOR/$COORD_CLUSTER is not running: run scripts/postgres-server.sh first"
 
+# --- the coordinator's schema first: the shards' templates take its columns --------------------
+fresh_db "$COORD_PORT" "$COORD_DB"
+COORD_URL="postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$COORD_PORT/$COORD_DB"
+say "applying the service's migrations to $COORD_DB"
+npx --no-install tsx scripts/shards-migrate.ts "$COORD_URL" >&2
+# templates' columns as the migrations left them (name, type, NOT NULL, default), in order. A
+# shard's table is made from this list, so a migration that adds a column reaches the shards
+# without anyone editing shard.sql (a hand-kept copy fell behind once: enrolment then failed on
+# the shard with "column does not exist").
+TEMPLATE_COLUMNS=$(psql_user "$COORD_PORT" -d "$COORD_DB" -At <<'SQL'
+SELECT string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                         CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
+                         coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')), ', ' ORDER BY a.attnum)
+FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = 'templates'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+SQL
+)
+[ -n "$TEMPLATE_COLUMNS" ] || die "could not read templates' columns from $COORD_DB"
+
 # --- the shards ---------------------------------------------------------------------------------
 servers=()
 for i in "${!SHARD_PORTS[@]}"; do
@@ -92,13 +111,12 @@ for i in "${!SHARD_PORTS[@]}"; do
   # the LIMIT, and small districts still get the exact sort. Only cursors are affected, and on
   # the shard only postgres_fdw opens them.
   psql_admin "$port" -d postgres -c "ALTER DATABASE $SHARD_DB SET cursor_tuple_fraction = 0.001" >&2
-  psql_user "$port" -d "$SHARD_DB" -v state="$state" -f scripts/shards/shard.sql >&2
+  psql_user "$port" -d "$SHARD_DB" -v state="$state" -v columns="$TEMPLATE_COLUMNS" -f scripts/shards/shard.sql >&2
   servers+=("$name=$state")
   say "$name: 127.0.0.1:$port/$SHARD_DB holds state $state"
 done
 
 # --- the coordinator ----------------------------------------------------------------------------
-fresh_db "$COORD_PORT" "$COORD_DB"
 psql_admin "$COORD_PORT" -d "$COORD_DB" -c 'CREATE EXTENSION postgres_fdw' >&2
 for i in "${!SHARD_PORTS[@]}"; do
   # extensions 'vector': pgvector's operators (<=>) and types may be sent to the shard, so the
@@ -111,9 +129,6 @@ GRANT USAGE ON FOREIGN SERVER :"name" TO :"user";
 CREATE USER MAPPING FOR :"user" SERVER :"name" OPTIONS (user :'user', password :'pass');
 SQL
 done
-COORD_URL="postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:$COORD_PORT/$COORD_DB"
-say "applying the service's migrations to $COORD_DB"
-npx --no-install tsx scripts/shards-migrate.ts "$COORD_URL" >&2
 psql_user "$COORD_PORT" -d "$COORD_DB" -v shards="$(IFS=,; echo "${servers[*]}")" -f scripts/shards/coordinator.sql >&2
 say "coordinator: 127.0.0.1:$COORD_PORT/$COORD_DB, templates partitions: $(psql_user "$COORD_PORT" -d "$COORD_DB" -At -c "SELECT string_agg(c.relname || ' (' || CASE c.relkind WHEN 'f' THEN 'foreign, ' || s.srvname ELSE 'local' END || ')', ', ') FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid LEFT JOIN pg_foreign_table f ON f.ftrelid = c.oid LEFT JOIN pg_foreign_server s ON s.oid = f.ftserver WHERE i.inhparent = 'templates'::regclass")"
 
