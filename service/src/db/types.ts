@@ -3,7 +3,7 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** An embedding as this database takes it as a parameter (text for PGlite, binary for a server: db/vector-param.ts). */
+  /** An embedding as this database takes it as a parameter (pgvector's binary form on both: db/vector-param.ts). */
   vector(e: Float32Array): unknown;
 }
 

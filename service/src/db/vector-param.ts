@@ -3,12 +3,11 @@ import { endianness } from 'node:os';
 /**
  * How an embedding travels to the database as a query parameter.
  *
- * pgvector's text form is what PGlite can take (its query API sends every parameter as text), and
- * nine significant digits are enough for a float32 to come back bit-identical, so the text is
- * about half as long as pgvector.toSql's 17-digit doubles and the database parses half as many
- * characters. The pg driver sends a Buffer as a binary parameter, and pgvector's binary form (int16
- * dimension, int16 unused, float4 values, all big-endian) is read with no parsing at all.
- * benchmarks/db-params.ts measures the three.
+ * Both databases take pgvector's binary form (int16 dimension, int16 unused, float4 values, all
+ * big-endian), read with no parsing at all: the pg driver sends a Buffer as a binary parameter,
+ * and PGlite does when the vector type's serializer returns bytes (db/pglite.ts). The text form,
+ * with nine significant digits (enough for a float32 to come back bit-identical), is kept for
+ * benchmarks/db-params.ts, which measures the three encodings side by side.
  */
 export function encodeVectorText(e: Float32Array): string {
   let s = '[';
