@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { linkedChildren } from '../db/repositories/guardianships.js';
-import { scoreBeneficiaryTemplates, templatesOf } from '../db/repositories/templates.js';
+import { lockFaceAttempts } from '../db/repositories/face-attempts.js';
+import { templatesOf } from '../db/repositories/templates.js';
 import { distributedAmong, insertVerification, recordDistribution, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { conflict } from '../errors.js';
-import { distributionMonth } from './calendar.js';
+import { distributionMonth, indianDay } from './calendar.js';
 import { faceForChild } from './children.js';
+import { matchFace } from './face-match.js';
 import { fallbackFor, type FallbackAdvice, type FaceFailureReason } from './fallback.js';
 import type { Probe } from './probe.js';
 import { adviseFallback, type VerificationInput } from './verify.js';
@@ -78,17 +80,30 @@ async function decideGuardianFace(tx: Queryable, input: GuardianVisitInput): Pro
   const { guardian: g, probe } = input;
   // A capture that does not look live gets no score, as in a direct verification.
   if (probe.liveness < input.livenessThreshold) return { outcome: 'liveness_failed', score: null, threshold: null };
-  const templates = (await scoreBeneficiaryTemplates(tx, g.id, g.state, probe.model.id, probe.embedding, input.now)).filter((t) => t.modelId === probe.model.id);
-  if (templates.length === 0) throw conflict('guardian_not_enrolled', "the guardian has no face template for this model: enrol her, or complete the children's visits by OTP or attestation", { fallback: fallbackFor('not_enrolled') });
-  const current = templates.filter((t) => !t.expired);
-  if (current.length === 0) throw conflict('guardian_template_expired', "the guardian's template has expired: re-enrol her", { fallback: fallbackFor('template_expired') });
-  const score = Math.round(Math.max(...current.map((t) => t.score)) * 1e4) / 1e4;
-  const threshold = probe.model.matchThreshold;
-  return { outcome: score >= threshold ? 'match' : 'no_match', score, threshold };
+  const face = await matchFace(tx, g, probe, input.now);
+  // Templates of another model only are as good as none for this capture.
+  if (face.status === 'not_enrolled' || face.status === 'model_mismatch') throw conflict('guardian_not_enrolled', "the guardian has no face template for this model: enrol her, or complete the children's visits by OTP or attestation", { fallback: fallbackFor('not_enrolled') });
+  if (face.status === 'template_expired') throw conflict('guardian_template_expired', "the guardian's template has expired: re-enrol her", { fallback: fallbackFor('template_expired') });
+  return face;
+}
+
+/**
+ * Every face attempt for a child, direct or through any guardian, waits on her attempt row for the
+ * day (face-attempts.ts), so the "already given this month?" check that follows reads the truth and
+ * a losing visit is refused before it writes anything. Taken in id order: two visits naming the same
+ * children in another order would otherwise each hold one child and wait for the other (a deadlock
+ * on a server; PGlite runs one transaction at a time and never showed it).
+ */
+async function lockChildren(tx: Queryable, input: GuardianVisitInput): Promise<void> {
+  const day = indianDay(input.now);
+  for (const c of [...input.children].sort((x, y) => (x.id < y.id ? -1 : 1))) {
+    await lockFaceAttempts(tx, { beneficiaryId: c.id, day, awc: c.awc, district: c.district, state: c.state, at: input.now });
+  }
 }
 
 export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInput): Promise<GuardianVisitResult> {
   const month = distributionMonth(input.now);
+  await lockChildren(tx, input);
   await assertVisitPossible(tx, input, month);
   const face = await decideGuardianFace(tx, input);
   const visitId = randomUUID();
@@ -116,7 +131,8 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
       continue;
     }
     const distributionId = await recordDistribution(tx, { beneficiaryId: child.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
-    // Lost a race with another guardian collecting for the same child: the whole visit rolls back.
+    // Only a fallback delivery for the child committed meanwhile gets here (it does not take the
+    // attempt lock): the whole visit rolls back rather than deliver for some children.
     if (!distributionId) throw conflict('already_distributed', "this month's ration was already given for this child (perhaps through another guardian)", { childIds: [child.id] });
     children.push({ childId: child.id, verificationId, outcome: 'match', distributionId });
   }

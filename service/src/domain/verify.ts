@@ -1,13 +1,13 @@
 import type { Scheme } from '@chehra/contract';
 import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
-import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
 import { insertVerification, recordDistribution, setVerificationOutcome, visitState, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { openFallbackCase } from '../db/repositories/fallback-cases.js';
 import { lockFaceAttempts, recordFailedAttempt, recordRefusedAttempt } from '../db/repositories/face-attempts.js';
 import { conflict } from '../errors.js';
 import { distributionMonth, indianDay } from './calendar.js';
+import { matchFace } from './face-match.js';
 import { fallbackFor, RETRYABLE, type FallbackAdvice, type FaceFailureReason } from './fallback.js';
 import type { Probe } from './probe.js';
 
@@ -37,8 +37,6 @@ export interface VerificationResult {
   refusal?: { code: string; message: string };
 }
 
-const round = (x: number) => Math.round(x * 1e4) / 1e4;
-
 type Decision = Pick<VerificationResult, 'outcome' | 'score' | 'threshold' | 'fallback' | 'refusal'>;
 
 const EXHAUSTED_MESSAGE = 'Face attempts for this beneficiary are used up for today: complete the visit by OTP or supervisor attestation.';
@@ -61,25 +59,20 @@ async function decide(tx: Queryable, input: VerificationInput, month: string, fa
   if (probe.liveness < input.livenessThreshold) {
     return { outcome: 'liveness_failed', score: null, threshold: null, fallback: fallbackFor('liveness_failed') };
   }
-  const templates = await scoreBeneficiaryTemplates(tx, b.id, b.state, probe.model.id, probe.embedding, input.now);
-  if (templates.length === 0) {
+  const face = await matchFace(tx, b, probe, input.now);
+  if (face.status === 'not_enrolled') {
     return { outcome: 'not_enrolled', score: null, threshold: null, fallback: fallbackFor('not_enrolled'), refusal: { code: 'not_enrolled', message: 'no face template is enrolled for this beneficiary' } };
   }
-  const sameModel = templates.filter((t) => t.modelId === probe.model.id);
-  if (sameModel.length === 0) {
+  if (face.status === 'model_mismatch') {
     throw conflict('model_mismatch', 'the enrolled template was made by another model; update the app or re-enrol');
   }
-  const current = sameModel.filter((t) => !t.expired);
-  if (current.length === 0) {
+  if (face.status === 'template_expired') {
     return { outcome: 'template_expired', score: null, threshold: null, fallback: fallbackFor('template_expired'), refusal: { code: 'template_expired', message: 'the face template has expired; re-enrol' } };
   }
   // The score and threshold are kept for the verification row and the admin's case view; the
   // worker's answer is built from the outcome alone (routes/verifications.ts).
-  const score = round(Math.max(...current.map((t) => t.score)));
-  const threshold = probe.model.matchThreshold;
-  return score >= threshold
-    ? { outcome: 'match', score, threshold }
-    : { outcome: 'no_match', score, threshold, fallback: fallbackFor('no_match') };
+  const { outcome, score, threshold } = face;
+  return outcome === 'match' ? { outcome, score, threshold } : { outcome, score, threshold, fallback: fallbackFor('no_match') };
 }
 
 /**
