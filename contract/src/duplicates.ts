@@ -52,6 +52,21 @@ const pairFields = {
 export const DuplicatePair = Type.Object(pairFields, { additionalProperties: false });
 export const DuplicateList = Type.Object({ items: Type.Array(DuplicatePair) }, { additionalProperties: false });
 
+/** What a "same person, merge" moved to the kept record or closed (ids, no faces). */
+const MergeSummary = Type.Object(
+  {
+    /** The closed record's guardian links made again on the kept record (one it had already is not counted). */
+    guardianLinksMoved: Type.Integer({ minimum: 0 }),
+    /** The closed record's fallback cases never delivered, now closed. */
+    fallbackCasesClosed: Type.Array(Uuid),
+    /** This month's rations given on the closed record, now counted for the kept one. */
+    distributionsMoved: Type.Array(Uuid),
+    /** Rations on the closed record in a month in which the kept record had one too: collected twice. */
+    rationsTwiceInAMonth: Type.Array(Uuid),
+  },
+  { additionalProperties: false },
+);
+
 /** One pair, with the enrolling worker; after "fraud suspected", her other enrolments in the district. */
 export const DuplicateDetail = Type.Object(
   {
@@ -60,6 +75,7 @@ export const DuplicateDetail = Type.Object(
     /** same_person: the record kept and the one closed. */
     kept: Type.Optional(Uuid),
     closed: Type.Optional(Uuid),
+    merge: Type.Optional(MergeSummary),
     workerEnrolments: Type.Optional(Type.Array(WorkerEnrolment)),
   },
   { additionalProperties: false },

@@ -46,6 +46,9 @@ const fallbackCaseFields = {
   reviewNote: Nullable(Type.String()),
   /** The ration was handed over (by OTP or attestation); review comes after. */
   delivered: Type.Boolean(),
+  /** Closed undelivered when a "same person, merge" decision (this duplicate flag) closed its record. */
+  closedAt: Nullable(Timestamp),
+  closedByDuplicateFlag: Nullable(Uuid),
 };
 
 export const FallbackCase = Type.Object(fallbackCaseFields, { additionalProperties: false });

@@ -1,16 +1,18 @@
 import type { Principal } from '../auth/principal.js';
 import { appendAudit } from '../db/repositories/audit.js';
-import { closeAsMerged, flagFraud, getBeneficiaries, type Beneficiary } from '../db/repositories/beneficiaries.js';
+import { flagFraud, getBeneficiaries, type Beneficiary } from '../db/repositories/beneficiaries.js';
 import { decideDuplicateFlag, enrolmentsByWorker, getDuplicateFlag, rememberDistinct, type DuplicateDecision, type DuplicateFlag } from '../db/repositories/duplicates.js';
 import type { Queryable } from '../db/types.js';
 import { conflict, forbidden, notFound } from '../errors.js';
+import { mergeRecords, type MergeSummary } from './merge.js';
 
 /**
  * A district admin's decision on a possible duplicate, in the caller's transaction:
  * - different_people: the pair is remembered, so the next enrolment of the flagged beneficiary is
  *   not stopped by the same face again; the worker captures again (nothing biometric waited).
  * - same_person: the record enrolled first is kept; the flagged one is closed and points to it.
- *   Nothing is deleted: its consents, verifications and distributions stay as history.
+ *   Nothing is deleted; its guardian links, undelivered fallback cases and this month's ration
+ *   move to the kept record (domain/merge.ts).
  * - fraud_suspected: both records are flagged, and the enrolling worker's other enrolments in the
  *   district are returned for follow-up.
  * Decided once (409 duplicate_already_decided), by an admin of the flag's own state and district.
@@ -19,6 +21,7 @@ export interface DecisionOutcome {
   flag: DuplicateFlag;
   kept?: string;
   closed?: string;
+  merge?: MergeSummary;
   workerEnrolments?: Awaited<ReturnType<typeof enrolmentsByWorker>>;
 }
 
@@ -40,7 +43,7 @@ export async function decideDuplicate(tx: Queryable, id: string, decision: Dupli
   const out: DecisionOutcome = { flag: decided };
   if (decision === 'different_people') await rememberDistinct(tx, flagged.id, candidate.id, flag.id, p.sub);
   if (decision === 'same_person') {
-    await closeAsMerged(tx, flagged.id, candidate.id, now);
+    out.merge = await mergeRecords(tx, { closed: flagged, kept: candidate, flagId: flag.id, admin: p, now });
     out.kept = candidate.id;
     out.closed = flagged.id;
   }
@@ -55,7 +58,7 @@ export async function decideDuplicate(tx: Queryable, id: string, decision: Dupli
     subjectType: 'duplicate_flag',
     subjectId: flag.id,
     district: flag.district,
-    details: { beneficiaryId: flagged.id, candidateBeneficiaryId: candidate.id, ...(out.kept ? { kept: out.kept, closed: out.closed } : {}), enrollingWorker: flag.createdBy },
+    details: { beneficiaryId: flagged.id, candidateBeneficiaryId: candidate.id, ...(out.kept ? { kept: out.kept, closed: out.closed, ...out.merge } : {}), enrollingWorker: flag.createdBy },
   }, now);
   return out;
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Beneficiary } from '../db/repositories/beneficiaries.js';
+import { getBeneficiaries, type Beneficiary } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { linkedChildren } from '../db/repositories/guardianships.js';
-import { lockFaceAttempts } from '../db/repositories/face-attempts.js';
 import { templatesOf } from '../db/repositories/templates.js';
 import { distributedAmong, insertVerification, recordDistribution, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { conflict } from '../errors.js';
-import { distributionMonth, indianDay } from './calendar.js';
+import { lockAttemptsInOrder } from './attempt-locks.js';
+import { distributionMonth } from './calendar.js';
 import { faceForChild } from './children.js';
 import { matchFace } from './face-match.js';
 import { fallbackFor, type FallbackAdvice, type FaceFailureReason } from './fallback.js';
@@ -54,7 +54,8 @@ export interface GuardianVisitResult {
 /** Refusals that leave nothing behind: each names the fallback so the ration still goes home. */
 async function assertVisitPossible(tx: Queryable, input: GuardianVisitInput, month: string): Promise<void> {
   const { guardian, children, now } = input;
-  const closed = [guardian, ...children].filter((b) => b.closedAt);
+  // Read again under the children's locks: a merge may have closed a record since the route read it.
+  const closed = (await getBeneficiaries(tx, [guardian.id, ...children.map((c) => c.id)])).filter((b) => b.closedAt);
   if (closed.length > 0) throw conflict('beneficiary_closed', 'a record in this visit was merged into another; use the record it was merged into', { beneficiaryIds: closed.map((b) => b.id) });
   if (!(await activeConsent(tx, guardian.id))) {
     throw conflict('guardian_consent_required', "the guardian has not consented to face verification: record her consent, or complete the children's visits by OTP or attestation", { fallback: fallbackFor('no_consent') });
@@ -87,23 +88,11 @@ async function decideGuardianFace(tx: Queryable, input: GuardianVisitInput): Pro
   return face;
 }
 
-/**
- * Every face attempt for a child, direct or through any guardian, waits on her attempt row for the
- * day (face-attempts.ts), so the "already given this month?" check that follows reads the truth and
- * a losing visit is refused before it writes anything. Taken in id order: two visits naming the same
- * children in another order would otherwise each hold one child and wait for the other (a deadlock
- * on a server; PGlite runs one transaction at a time and never showed it).
- */
-async function lockChildren(tx: Queryable, input: GuardianVisitInput): Promise<void> {
-  const day = indianDay(input.now);
-  for (const c of [...input.children].sort((x, y) => (x.id < y.id ? -1 : 1))) {
-    await lockFaceAttempts(tx, { beneficiaryId: c.id, day, awc: c.awc, district: c.district, state: c.state, at: input.now });
-  }
-}
-
 export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInput): Promise<GuardianVisitResult> {
   const month = distributionMonth(input.now);
-  await lockChildren(tx, input);
+  // Every face attempt for a child, direct or through any guardian, waits here: the "already given
+  // this month?" check that follows reads the truth, and a losing visit is refused before it writes.
+  await lockAttemptsInOrder(tx, input.children, input.now);
   await assertVisitPossible(tx, input, month);
   const face = await decideGuardianFace(tx, input);
   const visitId = randomUUID();

@@ -45,6 +45,9 @@ const EXHAUSTED_MESSAGE = 'Face attempts for this beneficiary are used up for to
 async function decide(tx: Queryable, input: VerificationInput, month: string, failedToday: number): Promise<Decision> {
   const { beneficiary: b, probe } = input;
   const visit = await visitState(tx, b.id, input.scheme, month);
+  // Merged while this attempt waited for the lock: the merge moved this month's ration to the kept
+  // record, so nothing may be delivered on this one any more (the route checked before the lock).
+  if (visit.closed) throw conflict('beneficiary_closed', 'this record was merged into another; verify the record it was merged into');
   if (visit.distributed) {
     return { outcome: 'already_distributed', score: null, threshold: null, refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
   }

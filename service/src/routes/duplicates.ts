@@ -72,7 +72,7 @@ export const duplicateRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
     return {
       ...view!,
       enrollingWorker: out.flag.createdBy,
-      ...(out.kept ? { kept: out.kept, closed: out.closed } : {}),
+      ...(out.kept ? { kept: out.kept, closed: out.closed, merge: out.merge } : {}),
       ...(out.workerEnrolments ? { workerEnrolments: out.workerEnrolments.map(enrolmentView) } : {}),
     };
   });

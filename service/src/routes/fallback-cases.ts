@@ -42,6 +42,7 @@ async function assertEvidence(db: Queryable, verificationId: string, want: { ben
 
 function assertOpen(c: FallbackCase): void {
   if (c.completedAt) throw conflict('fallback_already_completed', `the ration was already delivered by ${c.method}`);
+  if (c.closedAt) throw conflict('fallback_case_closed', 'this case was closed when its record was merged into another: open a case on the record kept', { duplicateFlagId: c.closedByDuplicateFlag });
 }
 
 export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
@@ -49,6 +50,7 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
   app.post('/v1/fallback-cases', { config: { roles: ['worker'] }, schema: { body: OpenFallbackCaseBody, response: replies({ 200: FallbackCaseSchema, 201: FallbackCaseSchema }) } }, async (req, reply) => {
     const p = principalOf(req);
     const b = await beneficiaryInScope(ctx.db, req.body.beneficiaryId, p);
+    if (b.closedAt) throw conflict('beneficiary_closed', 'this record was merged into another; open the case on the record it was merged into', { mergedInto: b.mergedInto });
     const scheme = req.body.scheme ?? 'THR';
     const now = ctx.clock();
     const month = distributionMonth(now);

@@ -7,6 +7,7 @@ export function fallbackCaseView(c: FallbackCase) {
     openedAt: c.openedAt.toISOString(),
     completedAt: c.completedAt?.toISOString() ?? null,
     reviewedAt: c.reviewedAt?.toISOString() ?? null,
+    closedAt: c.closedAt?.toISOString() ?? null,
     delivered: c.completedAt !== null,
   };
 }

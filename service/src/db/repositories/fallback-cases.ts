@@ -24,13 +24,17 @@ export interface FallbackCase {
   reviewedBy: string | null;
   reviewedAt: Date | null;
   reviewNote: string | null;
+  /** Closed undelivered by a "same person, merge" decision (the flag), when its record was closed. */
+  closedAt: Date | null;
+  closedByDuplicateFlag: string | null;
 }
 
 const COLUMNS = `id, beneficiary_id AS "beneficiaryId", scheme, to_char(month, 'YYYY-MM-DD') AS month, reason,
   verification_id AS "verificationId", opened_by AS "openedBy", awc, district, state, worker_note AS "workerNote",
   opened_at AS "openedAt", method, distribution_id AS "distributionId", completed_at AS "completedAt",
   attested_by AS "attestedBy", attestation_reason AS "attestationReason", attestation_note AS "attestationNote",
-  review_status AS "reviewStatus", reviewed_by AS "reviewedBy", reviewed_at AS "reviewedAt", review_note AS "reviewNote"`;
+  review_status AS "reviewStatus", reviewed_by AS "reviewedBy", reviewed_at AS "reviewedAt", review_note AS "reviewNote",
+  closed_at AS "closedAt", closed_by_flag AS "closedByDuplicateFlag"`;
 
 export type NewFallbackCase = Pick<FallbackCase, 'beneficiaryId' | 'scheme' | 'month' | 'reason' | 'verificationId' | 'openedBy' | 'awc' | 'district' | 'state' | 'workerNote'>;
 
@@ -65,6 +69,16 @@ export async function completeFallbackCase(
   );
   if (!rows[0]) throw new Error('fallback case was completed concurrently');
   return rows[0];
+}
+
+/** A merged record's cases not yet delivered, closed with the decision; returns their ids. */
+export async function closeUndeliveredCases(tx: Queryable, beneficiaryId: string, flagId: string, at: Date): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `UPDATE fallback_cases SET closed_at = $3, closed_by_flag = $2
+     WHERE beneficiary_id = $1 AND completed_at IS NULL AND closed_at IS NULL RETURNING id`,
+    [beneficiaryId, flagId, at],
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function reviewFallbackCase(tx: Queryable, id: string, r: { status: 'approved' | 'rejected'; by: string; note: string }): Promise<FallbackCase | undefined> {

@@ -34,3 +34,15 @@ export async function linkedChildren(db: Queryable, guardianId: string, childIds
   );
   return new Set(rows.map((r) => r.childId));
 }
+
+/**
+ * Ends every live link of a record, as child or as guardian (a merge closed it); the rows stay as
+ * history. Returns the links ended.
+ */
+export async function endLinksOf(tx: Queryable, beneficiaryId: string, at: Date): Promise<Guardianship[]> {
+  const { rows } = await tx.query<Guardianship>(
+    `UPDATE guardianships SET ended_at = $2 WHERE (child_id = $1 OR guardian_id = $1) AND ended_at IS NULL RETURNING ${COLUMNS}`,
+    [beneficiaryId, at],
+  );
+  return rows;
+}

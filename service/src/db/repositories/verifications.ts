@@ -69,13 +69,15 @@ export async function recordDistribution(tx: Queryable, d: NewDistribution): Pro
 }
 
 /**
- * What a verification checks first, in one statement instead of two (each statement is a round
- * trip and, on PGlite, ~0.15 ms of the one core: benchmarks/db-params.ts): has this month's ration
- * been given, and is consent for face verification in force.
+ * What a verification checks first, in one statement instead of three (each statement is a round
+ * trip and, on PGlite, ~0.15 ms of the one core: benchmarks/db-params.ts): has the record been
+ * merged into another meanwhile, has this month's ration been given, and is consent for face
+ * verification in force.
  */
-export async function visitState(db: Queryable, beneficiaryId: string, scheme: string, month: string): Promise<{ distributed: boolean; consented: boolean }> {
-  const { rows } = await db.query<{ distributed: boolean; consented: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM distributions WHERE beneficiary_id = $1 AND scheme = $2 AND month = $3) AS distributed,
+export async function visitState(db: Queryable, beneficiaryId: string, scheme: string, month: string): Promise<{ closed: boolean; distributed: boolean; consented: boolean }> {
+  const { rows } = await db.query<{ closed: boolean; distributed: boolean; consented: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM beneficiaries WHERE id = $1 AND closed_at IS NOT NULL) AS closed,
+            EXISTS (SELECT 1 FROM distributions WHERE beneficiary_id = $1 AND scheme = $2 AND month = $3) AS distributed,
             EXISTS (SELECT 1 FROM consents WHERE beneficiary_id = $1 AND purpose = 'face_verification' AND withdrawn_at IS NULL) AS consented`,
     [beneficiaryId, scheme, month],
   );
@@ -125,4 +127,31 @@ export async function getVerification(db: Queryable, id: string): Promise<{ id: 
     [id],
   );
   return rows[0];
+}
+
+/**
+ * A merge: the closed record's rations of `month` move to the kept record, each scheme's unless
+ * the kept record had that month's ration too (she collected twice; both rows stay as they were).
+ * Returns the ids moved.
+ */
+export async function moveMonthsRations(tx: Queryable, from: string, to: string, month: string): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `UPDATE distributions d SET beneficiary_id = $2, merged_from = $1
+     WHERE d.beneficiary_id = $1 AND d.month = $3
+       AND NOT EXISTS (SELECT 1 FROM distributions k WHERE k.beneficiary_id = $2 AND k.scheme = d.scheme AND k.month = d.month)
+     RETURNING id`,
+    [from, to, month],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The rations of record `a` given in a month (and scheme) in which record `b` had one too. */
+export async function rationsInSameMonths(db: Queryable, a: string, b: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT d.id FROM distributions d
+     WHERE d.beneficiary_id = $1 AND EXISTS (SELECT 1 FROM distributions k WHERE k.beneficiary_id = $2 AND k.scheme = d.scheme AND k.month = d.month)
+     ORDER BY d.month`,
+    [a, b],
+  );
+  return rows.map((r) => r.id);
 }
