@@ -116,6 +116,38 @@ test('a verification or a ration written without its audit entry is named', asyn
   assert.equal((await verify(exported.jws)).ok, true);
 });
 
+test('a guardian link, a duplicate decision and what a merge changed, written without their audit entries, are named', async () => {
+  const [a, b] = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries ORDER BY id LIMIT 2')).rows.map((r) => r.id) as [string, string];
+  const ration = (await h.ctx.db.query<{ id: string }>('SELECT id FROM distributions WHERE beneficiary_id = $1', [a])).rows[0]!.id;
+  // As someone with a database login: a link (then ended), a flag decided "different people" with
+  // its pair remembered, a record closed into another with a ration moved to it, a fraud flag.
+  await h.ctx.db.query("INSERT INTO guardianships (child_id, guardian_id, relation, since, created_by, ended_at) VALUES ($1, $2, 'mother', '2026-01-01', 'dba', now())", [a, b]);
+  const flag = (await h.ctx.db.query<{ id: string }>(
+    `INSERT INTO duplicate_flags (beneficiary_id, candidate_beneficiary_id, model_id, score, state, district, created_by, status, decision, decided_by, decided_at, decision_note)
+     VALUES ($1, $2, 'm', 0.9, 'S1', 'D1', 'dba', 'resolved', 'different_people', 'dba', now(), 'x') RETURNING id`,
+    [b, a],
+  )).rows[0]!.id;
+  await h.ctx.db.query("INSERT INTO distinct_people (a, b, flag_id, decided_by) VALUES ($1, $2, $3, 'dba')", [a, b, flag]);
+  await h.ctx.db.query('UPDATE beneficiaries SET closed_at = now(), merged_into = $2, fraud_flagged_at = now() WHERE id = $1', [b, a]);
+  await h.ctx.db.query('UPDATE distributions SET merged_from = $2 WHERE id = $1', [ration, b]);
+
+  const report = await verify(exported.jws);
+  assert.deepEqual([report.ok, report.reason], [false, 'missing_audit_entries']);
+  assert.deepEqual(report.missing, [
+    { record: 'duplicate enrolment flagged', table: 'duplicate_flags', count: 1, sample: [flag] },
+    { record: 'guardian linked', table: 'guardianships', count: 1, sample: [`${a}/${b}`] },
+    { record: 'guardian link ended', table: 'guardianships', count: 1, sample: [`${a}/${b}`] },
+    { record: 'duplicate decided: different people', table: 'duplicate_flags', count: 1, sample: [flag] },
+    { record: 'pair remembered as different people', table: 'distinct_people', count: 1, sample: [`${a}/${b}`] },
+    { record: 'record closed by a merge', table: 'beneficiaries', count: 1, sample: [b] },
+    { record: 'ration moved by a merge', table: 'distributions', count: 1, sample: [ration] },
+    { record: 'record flagged for fraud', table: 'beneficiaries', count: 1, sample: [b] },
+  ]);
+  await h.ctx.db.exec(`DELETE FROM distinct_people; DELETE FROM duplicate_flags; DELETE FROM guardianships;
+    UPDATE beneficiaries SET closed_at = NULL, merged_into = NULL, fraud_flagged_at = NULL; UPDATE distributions SET merged_from = NULL;`);
+  assert.equal((await verify(exported.jws)).ok, true);
+});
+
 test('deleting an entry and re-hashing the rest is caught by the auditor’s checkpoint, even with the stored checkpoints removed', async () => {
   // Remove the identification, clear every link and the head, and let the sealer build a fresh, self-consistent chain.
   await asDba(`DELETE FROM audit_log WHERE action = 'identification.searched';

@@ -13,9 +13,20 @@ export interface CoverageRule {
   /** Which rows of the table the rule covers (SQL over alias r), e.g. only face deliveries. */
   where?: string;
   action: string;
-  /** Where the entry names the row: its subject id, or a key of its details. */
-  by: { subject: true } | { detail: string };
+  /**
+   * Where the entry names the row: its subject id, or a key of its details (either compared with
+   * r.id); for a row without an id of its own, or named in a list, SQL over the entry (a) and the row (r).
+   */
+  by: { subject: true } | { detail: string } | { sql: string };
+  /** How the report names a row (SQL over r); its id unless said. */
+  label?: string;
 }
+
+/** A guardian link (child, guardian) has no id: its entry names the child as subject and the guardian in details. */
+const LINK = { sql: "a.subject_id = r.child_id::text AND a.details ->> 'guardianId' = r.guardian_id::text" };
+const LINK_LABEL = "r.child_id::text || '/' || r.guardian_id::text";
+/** A row named in a list of the entry's details (a merge names what it moved). */
+const listed = (key: string) => ({ sql: `a.details -> '${key}' @> jsonb_build_array(r.id::text)` });
 
 export const COVERAGE_RULES: readonly CoverageRule[] = [
   { record: 'beneficiary registered', table: 'beneficiaries', action: 'beneficiary.registered', by: { subject: true } },
@@ -30,6 +41,17 @@ export const COVERAGE_RULES: readonly CoverageRule[] = [
   { record: 'fallback case rejected', table: 'fallback_cases', where: "r.review_status = 'rejected'", action: 'fallback.rejected', by: { subject: true } },
   { record: 'OTP sent', table: 'otp_challenges', action: 'fallback.otp_sent', by: { detail: 'challengeId' } },
   { record: 'duplicate enrolment flagged', table: 'duplicate_flags', action: 'enrolment.duplicate_flagged', by: { detail: 'duplicateFlagId' } },
+  { record: 'guardian linked', table: 'guardianships', action: 'guardian.linked', by: LINK, label: LINK_LABEL },
+  { record: 'guardian link ended', table: 'guardianships', where: 'r.ended_at IS NOT NULL', action: 'guardian.link_ended', by: LINK, label: LINK_LABEL },
+  // One rule per decision: the entry's action names the decision the row says was made.
+  { record: 'duplicate decided: different people', table: 'duplicate_flags', where: "r.decision = 'different_people'", action: 'duplicate.different_people', by: { subject: true } },
+  { record: 'duplicate decided: same person', table: 'duplicate_flags', where: "r.decision = 'same_person'", action: 'duplicate.same_person', by: { subject: true } },
+  { record: 'duplicate decided: fraud suspected', table: 'duplicate_flags', where: "r.decision = 'fraud_suspected'", action: 'duplicate.fraud_suspected', by: { subject: true } },
+  { record: 'pair remembered as different people', table: 'distinct_people', action: 'duplicate.different_people', by: { sql: 'a.subject_id = r.flag_id::text' }, label: "r.a::text || '/' || r.b::text" },
+  { record: 'record closed by a merge', table: 'beneficiaries', where: 'r.merged_into IS NOT NULL', action: 'duplicate.same_person', by: { detail: 'closed' } },
+  { record: 'ration moved by a merge', table: 'distributions', where: 'r.merged_from IS NOT NULL', action: 'duplicate.same_person', by: listed('distributionsMoved') },
+  { record: 'fallback case closed by a merge', table: 'fallback_cases', where: 'r.closed_at IS NOT NULL', action: 'duplicate.same_person', by: listed('fallbackCasesClosed') },
+  { record: 'record flagged for fraud', table: 'beneficiaries', where: 'r.fraud_flagged_at IS NOT NULL', action: 'duplicate.fraud_suspected', by: { sql: "r.id::text IN (a.details ->> 'beneficiaryId', a.details ->> 'candidateBeneficiaryId')" } },
 ];
 
 export interface Uncovered {
@@ -44,12 +66,13 @@ export interface Uncovered {
 export async function findUncovered(db: Queryable, rules: readonly CoverageRule[] = COVERAGE_RULES): Promise<Uncovered[]> {
   const out: Uncovered[] = [];
   for (const rule of rules) {
-    const key = 'subject' in rule.by ? 'a.subject_id' : `a.details ->> '${rule.by.detail}'`;
+    const names = 'sql' in rule.by ? rule.by.sql : `${'subject' in rule.by ? 'a.subject_id' : `a.details ->> '${rule.by.detail}'`} = r.id::text`;
+    const label = rule.label ?? 'r.id::text';
     const { rows } = await db.query<{ n: string; sample: string[] | null }>(
-      `SELECT count(*) AS n, (array_agg(r.id::text ORDER BY r.id))[1:5] AS sample
+      `SELECT count(*) AS n, (array_agg(${label} ORDER BY ${label}))[1:5] AS sample
        FROM ${rule.table} r
        WHERE ${rule.where ?? 'true'}
-         AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = $1 AND ${key} = r.id::text)`,
+         AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = $1 AND ${names})`,
       [rule.action],
     );
     const n = Number(rows[0]!.n);
