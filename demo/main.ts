@@ -83,8 +83,8 @@ function render(r: DemoReport): string {
   out.push('Beneficiaries (LFW adults stand in for every face; children under three are verified by their guardian\'s face)');
   out.push(
     table(
-      ['name', 'category', 'guardian', 'mobile', 'consent', 'enrolled face (LFW photo)'],
-      r.beneficiaries.map((b) => [b.name, b.category, b.guardian ?? '—', b.mobileMasked ?? '—', b.consent ?? 'not given', (b.enrolPhoto ? photosOf([b.enrolPhoto]) : null) ?? (b.consent ? (b.category === 'child_6m_3y' ? "— (under three: her guardian's face)" : 'not enrolled') : '— (no consent: no photo)')]),
+      ['name', 'category', 'guardian', 'mobile', 'consent', 'enrolled face (LFW photos, one template)'],
+      r.beneficiaries.map((b) => [b.name, b.category, b.guardian ?? '—', b.mobileMasked ?? '—', b.consent ?? 'not given', (b.enrolPhotos.length ? photosOf(b.enrolPhotos) : null) ?? (b.consent ? (b.category === 'child_6m_3y' ? "— (under three: her guardian's face)" : 'not enrolled') : '— (no consent: no photo)')]),
     ),
   );
   out.push('');

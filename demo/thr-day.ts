@@ -116,30 +116,30 @@ export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
       registered.push({
         member: m,
         id: b.id,
-        line: { name: m.name, beneficiaryId: b.id, category: m.category, guardian: b.guardian ? `${b.guardian.name} (${b.guardian.relation ?? 'guardian'})` : null, mobileMasked: b.mobileMasked, consent: m.consent, person: null, enrolPhoto: null, enrolled: false, templateExpiresAt: null },
+        line: { name: m.name, beneficiaryId: b.id, category: m.category, guardian: b.guardian ? `${b.guardian.name} (${b.guardian.relation ?? 'guardian'})` : null, mobileMasked: b.mobileMasked, consent: m.consent, person: null, enrolPhotos: [], enrolCaptures: null, enrolled: false, templateExpiresAt: null },
       });
     }
 
-    // --- enrolment: the first LFW people whose enrolment and visit photos both pass ------------
+    // --- enrolment: 2–3 agreeing captures of the first LFW people with enough usable photos ----
     // Children under three are not enrolled by their own face: their guardian's face collects.
     for (const r of registered.filter((x) => x.member.consent && x.member.role !== 'guardian_child')) {
       announce(`enrolling ${r.member.name}`);
       for (;;) {
         const p = await desk.takePerson();
         try {
-          const e = await desk.timedSend(() => worker.enrol(r.id, p.enrol.result));
+          const e = await desk.timedSend(() => worker.enrolCaptures(r.id, p.enrol));
           r.person = { name: p.name, visit: p.visit, rest: p.rest };
-          Object.assign(r.line, { person: p.name, enrolPhoto: p.enrol.photo, enrolled: true, templateExpiresAt: e.expiresAt });
+          Object.assign(r.line, { person: p.name, enrolPhotos: p.enrolPhotos, enrolCaptures: e.captures, enrolled: true, templateExpiresAt: e.expiresAt });
           break;
         } catch (err) {
           if (!(err instanceof ChehraApiError) || err.code !== 'possible_duplicate') throw err;
           // On a long-running service an earlier demo may have enrolled this face in the district.
-          skipped.push({ photo: p.enrol.photo, stage: 'enrolment', reason: 'possible_duplicate' });
+          skipped.push({ photo: p.enrolPhotos[0]!, stage: 'enrolment', reason: 'possible_duplicate' });
           log(`skipped ${p.name}: the service flagged the face as already enrolled in the district (an earlier run?)`);
           p.visit.result.embedding.fill(0);
         }
       }
-      step(`enrolled ${r.member.name} (photo ${r.line.enrolPhoto})`);
+      step(`enrolled ${r.member.name} from ${r.line.enrolCaptures} captures (photos ${r.line.enrolPhotos.join(', ')})`);
     }
     const byName = (name: string) => registered.find((x) => x.member.name === name)!;
     for (const r of registered.filter((x) => x.member.role === 'guardian_child')) {
@@ -161,7 +161,7 @@ export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
     for (const name of guardians) {
       const g = byName(name);
       announce(`visit: ${name} for her children`);
-      const used = new Set([g.line.enrolPhoto!, ...day.visits.filter((v) => v.beneficiaryId === g.id).flatMap((v) => v.photos)]);
+      const used = new Set([...g.line.enrolPhotos, ...day.visits.filter((v) => v.beneficiaryId === g.id).flatMap((v) => v.photos)]);
       const rows = await guardianVisit(day, g, registered.filter((x) => x.member.collectedBy === name), guardianPhotos(day, g, used));
       step(rows.map(describeVisit).join('; '));
     }
@@ -169,7 +169,7 @@ export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
     // Later in the day the first beneficiary comes again: the month's ration is already given.
     const again = byRole(registered, 'genuine');
     announce(`visit: ${again.member.name} again`);
-    const usedAgain = new Set([again.line.enrolPhoto, ...day.visits.filter((v) => v.beneficiaryId === again.id).flatMap((v) => v.photos)]);
+    const usedAgain = new Set([...again.line.enrolPhotos, ...day.visits.filter((v) => v.beneficiaryId === again.id).flatMap((v) => v.photos)]);
     const againPhotos = [...again.person!.rest.filter((p) => !usedAgain.has(p)), ...day.visits.find((v) => v.beneficiaryId === again.id)!.photos];
     const secondShots = async () => {
       while (againPhotos.length) {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FacePipeline, FaceSuccess, StageTimings } from '../../sdk/src/index.js';
+import { EnrolmentGuide, MAX_ENROLMENT_CAPTURES, MIN_ENROLMENT_CAPTURES, type FacePipeline, type FaceSuccess, type GuideCapture, type StageTimings } from '../../sdk/src/index.js';
 import type { SkippedPhoto } from './types.js';
 
 // The device's camera, played by LFW photo files: every capture runs the real pipeline, refused
@@ -70,23 +70,41 @@ export function captureDesk(face: FacePipeline, lfw: string, skipped: SkippedPho
     }
   };
 
-  /** The first LFW people whose enrolment and visit photos both pass the pipeline's gates. */
+  /**
+   * The first LFW people with enough photos that pass the pipeline's gates: 2–3 for the enrolment
+   * (up to three, always keeping one back) and one more for the visit. The enrolment captures go
+   * through the SDK's EnrolmentGuide as in the app: they must agree with each other on the device
+   * before anything is sent (the service checks again and stores their mean with the flip).
+   */
   const people = lfwPeople(lfw);
   let next = 0;
-  const takePerson = async (): Promise<{ name: string; enrol: Captured; visit: Captured; rest: string[] }> => {
+  const takePerson = async (): Promise<{ name: string; enrolPhotos: string[]; enrol: GuideCapture[]; visit: Captured; rest: string[] }> => {
     while (next < people.length) {
       const p = people[next++]!;
       const passing: Captured[] = [];
       const tried: string[] = [];
       for (const photo of p.photos) {
+        if (passing.length === MAX_ENROLMENT_CAPTURES + 1) break;
         tried.push(photo);
         const c = await capture(photo);
         if (c) passing.push(c);
-        if (passing.length === 2) break;
       }
-      if (passing.length === 2) return { name: p.name, enrol: passing[0]!, visit: passing[1]!, rest: p.photos.filter((f) => !tried.includes(f)) };
-      for (const c of passing) c.result.embedding.fill(0);
-      log(`skipped ${p.name}: fewer than two photos pass the pipeline's gates`);
+      if (passing.length < MIN_ENROLMENT_CAPTURES + 1) {
+        for (const c of passing) c.result.embedding.fill(0);
+        log(`skipped ${p.name}: fewer than ${MIN_ENROLMENT_CAPTURES + 1} photos pass the pipeline's gates (${MIN_ENROLMENT_CAPTURES}+ to enrol, one to visit)`);
+        continue;
+      }
+      const visit = passing.pop()!;
+      const guide = new EnrolmentGuide({ matchThreshold: face.matchThreshold, captures: passing.length });
+      const disagree = passing.find((c) => guide.add(c.result).status === 'disagree');
+      if (disagree || !guide.ready) {
+        guide.clear();
+        for (const c of [...passing, visit]) c.result.embedding.fill(0);
+        skipped.push({ photo: disagree?.photo ?? visit.photo, stage: 'enrolment', reason: 'captures_disagree' });
+        log(`skipped ${p.name}: the enrolment photos do not agree with each other (the guide asks for a retake)`);
+        continue;
+      }
+      return { name: p.name, enrolPhotos: passing.map((c) => c.photo), enrol: guide.take(), visit, rest: p.photos.filter((f) => !tried.includes(f)) };
     }
     throw new Error('lfw-dev ran out of people whose photos pass the pipeline');
   };

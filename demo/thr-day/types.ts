@@ -99,14 +99,17 @@ export interface BeneficiaryLine {
   consent: 'self' | 'guardian' | null;
   /** LFW person whose face stands in for this beneficiary; null when no face was enrolled. */
   person: string | null;
-  enrolPhoto: string | null;
+  /** The photos of the enrolment's captures (2–3, agreeing; the template is their mean with the flip); empty when none. */
+  enrolPhotos: string[];
+  /** Captures the service combined into the template; null when no face was enrolled. */
+  enrolCaptures: number | null;
   enrolled: boolean;
   templateExpiresAt: string | null;
 }
 
 export interface SkippedPhoto {
   photo: string;
-  /** pipeline: the SDK refused the capture (its reason); enrolment: the service refused it. */
+  /** pipeline: the SDK refused the capture (its reason); enrolment: the guide or the service refused it. */
   stage: 'pipeline' | 'enrolment';
   reason: string;
 }

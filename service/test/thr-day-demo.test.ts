@@ -26,6 +26,7 @@ interface Seen {
   queue: Awaited<ReturnType<ChehraClient['reviewQueue']>>;
   impostorCase: { status: number; body: any };
   audit: { ok: boolean; entries: number };
+  templateCaptures: Record<string, number>;
 }
 
 test('a THR day: face matches, impostor by OTP, no consent by attestation, a mother collects for two infants with one capture, second visit refused; nothing biometric or secret leaks', { timeout: 180_000 }, async (t) => {
@@ -60,7 +61,9 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, a mot
         `SELECT beneficiary_id AS "beneficiaryId", count(*) AS n, string_agg(method, ',') AS methods FROM distributions GROUP BY beneficiary_id`,
       );
       const v = await svc.ctx.db.query<{ beneficiaryId: string; outcome: string; faceOf: string | null; visitId: string | null }>(`SELECT beneficiary_id AS "beneficiaryId", outcome, face_of AS "faceOf", visit_id AS "visitId" FROM verifications ORDER BY created_at`);
+      const tc = await svc.ctx.db.query<{ beneficiaryId: string; captures: number }>('SELECT beneficiary_id AS "beneficiaryId", captures FROM templates');
       seen = {
+        templateCaptures: Object.fromEntries(tc.rows.map((r) => [r.beneficiaryId, r.captures])),
         otps: svc.outbox.messages.map((m) => /\b(\d{6})\b/.exec(m.text)?.[1] ?? 'missing'),
         mobiles: svc.outbox.messages.map((m) => m.to),
         distributions: d.rows.map((r) => ({ ...r, n: Number(r.n) })),
@@ -83,8 +86,18 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, a mot
     const b = report.beneficiaries.find((x) => x.beneficiaryId === v.beneficiaryId)!;
     assert.deepEqual([v.outcome, v.method, v.delivered], ['match', 'face', true], `${v.beneficiary}: ${JSON.stringify(v)}`);
     assert.ok(v.distributionId);
-    assert.ok(!v.photos.includes(b.enrolPhoto!), 'the visit photo is not the enrolment photo');
+    assert.ok(v.photos.every((p) => !b.enrolPhotos.includes(p)), 'the visit photo is none of the enrolment photos');
     assert.ok(v.photos.every((p) => p.startsWith(`${b.person}/`)), 'the visit photo is the same person');
+  }
+  // Every face enrolled from 2–3 captures of one LFW person, combined by the service into one template.
+  const enrolled = report.beneficiaries.filter((b) => b.enrolled);
+  assert.equal(enrolled.length, 5);
+  for (const b of enrolled) {
+    assert.ok(b.enrolPhotos.length >= 2 && b.enrolPhotos.length <= 3, `${b.name}: ${b.enrolPhotos.join(', ')}`);
+    assert.ok(b.enrolPhotos.every((p) => p.startsWith(`${b.person}/`)), 'the captures are of one person');
+    assert.equal(new Set(b.enrolPhotos).size, b.enrolPhotos.length, 'different photos');
+    assert.equal(b.enrolCaptures, b.enrolPhotos.length);
+    assert.equal(seen.templateCaptures[b.beneficiaryId], b.enrolPhotos.length, 'the stored template says how many captures it was made from');
   }
   assert.deepEqual(new Set(report.beneficiaries.map((b) => b.category)), new Set(['pregnant', 'lactating', 'child_6m_3y', 'child_3_6y', 'adolescent_girl']));
   for (const b of report.beneficiaries.filter((x) => x.category.startsWith('child'))) assert.ok(b.guardian, `${b.name} has a guardian`);
@@ -171,7 +184,7 @@ test('a THR day: face matches, impostor by OTP, no consent by attestation, a mot
   assert.ok(logs.length > 50, `service logs captured (${logs.length})`);
   assert.ok(responses.length > 30, `response bodies captured (${responses.length})`);
   const everything = [...logs, ...responses].join('\n');
-  const photos = [...new Set([...report.beneficiaries.flatMap((b) => (b.enrolPhoto ? [b.enrolPhoto] : [])), ...report.visits.flatMap((v) => v.photos)])];
+  const photos = [...new Set([...report.beneficiaries.flatMap((b) => b.enrolPhotos), ...report.visits.flatMap((v) => v.photos)])];
   const leaks = await scan(everything, photos, seen.otps, report.model.threads);
   assert.deepEqual(leaks, [], 'no OTP, embedding, pixel or mobile number in a log line or response');
 });
