@@ -157,6 +157,28 @@ test('refused, nothing written: a guardian without consent, an unlinked guardian
   assert.equal(r6.body.code, 'not_a_thr_beneficiary');
 });
 
+test("a guardian visit stops at the children's daily face-attempt limit: no face is scored after it, nothing written", async () => {
+  const face = syntheticFace(451, h.dim);
+  const mother = await adult('Kamla', face);
+  const baby = await child('Tara', yearsAgo(1), 'child_6m_3y');
+  assert.equal((await link(baby, mother)).status, 201);
+  const { maxFaceAttempts } = h.ctx.fallback;
+  for (let i = 0; i < maxFaceAttempts; i++) {
+    const miss = await visit(mother, [baby], syntheticFace(452 + i, h.dim));
+    assert.equal(miss.status, 200, JSON.stringify(miss.body));
+    assert.equal(miss.body.children[0].outcome, 'no_match');
+  }
+  // Even the mother's own face is not scored now: the limit is the child's, whoever's face is shown.
+  const r = await unchanged(() => visit(mother, [baby], syntheticFace(451, h.dim, 0.3, 9)));
+  assert.equal(r.status, 409);
+  assert.equal(r.body.code, 'face_attempts_exhausted');
+  assert.deepEqual(r.body.childIds, [baby]);
+  assert.deepEqual(r.body.fallback.options.sort(), ['otp', 'supervisor_attestation'].sort());
+  // Her case was opened when the last attempt failed, so the ration can still go home.
+  const cases = await h.ctx.db.query("SELECT 1 FROM fallback_cases WHERE beneficiary_id = $1 AND completed_at IS NULL", [baby]);
+  assert.equal(cases.rows.length, 1);
+});
+
 test("a child of 3–6 uses her own fresh template; it expires after the interval or at her 5th birthday, then her guardian's face is used", async () => {
   const motherFace = syntheticFace(401, h.dim);
   const mother = await adult('Kavita', motherFace);

@@ -92,8 +92,16 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
   const month = distributionMonth(input.now);
   // Every face attempt for a child, direct or through any guardian, waits here: the "already given
   // this month?" check that follows reads the truth, and a losing visit is refused before it writes.
-  await lockAttemptsInOrder(tx, input.children, input.now);
+  const failedToday = await lockAttemptsInOrder(tx, input.children, input.now);
   await assertVisitPossible(tx, input, month);
+  // The day's face attempts are counted per child whichever face is shown (adviseFallback counts a
+  // failed visit for each child): once a child's are used up, no guardian's face is scored for her
+  // either, so a visit cannot be the way round the limit. Her case is open already (opened when
+  // the last attempt failed), so OTP or attestation takes the ration home.
+  const exhausted = input.children.filter((c) => (failedToday.get(c.id) ?? 0) >= input.maxFaceAttempts).map((c) => c.id);
+  if (exhausted.length > 0) {
+    throw conflict('face_attempts_exhausted', "face attempts for these children are used up for today: complete the visit by OTP or supervisor attestation", { childIds: exhausted, fallback: fallbackFor('no_match', { attemptsLeft: 0 }) });
+  }
   const face = await decideGuardianFace(tx, input);
   const visitId = randomUUID();
   const children: ChildOutcome[] = [];
