@@ -40,7 +40,10 @@ export const Beneficiary = Type.Object(
   { additionalProperties: false },
 );
 
-export const BeneficiaryList = Type.Object({ items: Type.Array(Beneficiary) }, { additionalProperties: false });
+/** A row of the day's list: the beneficiary, and whether this month's take-home ration was given (by face or a fallback), so the worker sees who is still to come. */
+export const BeneficiaryListItem = Type.Object({ ...Beneficiary.properties, rationGivenThisMonth: Type.Boolean() }, { additionalProperties: false });
+
+export const BeneficiaryList = Type.Object({ items: Type.Array(BeneficiaryListItem) }, { additionalProperties: false });
 
 export const BeneficiaryDetail = Type.Object(
   {
@@ -77,4 +80,5 @@ export type GuardianshipList = Static<typeof GuardianshipList>;
 export type NewBeneficiaryBody = Static<typeof NewBeneficiaryBody>;
 export type Beneficiary = Static<typeof Beneficiary>;
 export type BeneficiaryList = Static<typeof BeneficiaryList>;
+export type BeneficiaryListItem = Static<typeof BeneficiaryListItem>;
 export type BeneficiaryDetail = Static<typeof BeneficiaryDetail>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { toBase64 } from '@chehra/sdk/envelope';
-import { ADMIN, AUDITOR, CONSENT, createHarness, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, AUDITOR, CONSENT, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
 
 // The whole life of one beneficiary through the API, then a scan of everything the service said.
 let h: Harness;
@@ -104,4 +104,27 @@ test('register → consent → enrol → verify genuine → impostor → withdra
   }
   assert.ok(!/(?<![0-9])(?:\+?91)?9812345678(?![0-9])/.test(everything), 'the mobile number appears in a log or response');
   assert.ok(!/"ct":"/.test(everything), 'an envelope appears in a log or response');
+});
+
+test("the day's list marks who has this month's ration; next month starts unmarked", async () => {
+  const token = await h.token(WORKER);
+  const given = await enrolledBeneficiary(h, syntheticFace(61, h.dim));
+  const waiting = await enrolledBeneficiary(h, syntheticFace(62, h.dim));
+  const v = await h.call('POST', '/v1/verifications', token, { beneficiaryId: given.id, envelope: h.seal(syntheticFace(61, h.dim, 0.3, 1), WORKER.sub) });
+  assert.equal(v.body.match, true);
+  const marks = async (t = token) => {
+    const list = await h.call('GET', '/v1/beneficiaries?limit=500', t);
+    assert.equal(list.status, 200);
+    const byId = new Map(list.body.items.map((b: { id: string; rationGivenThisMonth: boolean }) => [b.id, b.rationGivenThisMonth]));
+    return [byId.get(given.id), byId.get(waiting.id)];
+  };
+  assert.deepEqual(await marks(), [true, false]);
+  const nextMonth = new Date();
+  nextMonth.setUTCMonth(nextMonth.getUTCMonth() + 1, 15);
+  h.setNow(nextMonth);
+  try {
+    assert.deepEqual(await marks(await h.token(WORKER)), [false, false]);
+  } finally {
+    h.setNow(undefined);
+  }
 });

@@ -207,6 +207,10 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
 
   // Impostor: Sunita's face for Rekha → no match → OTP at once → delivered.
   await page.getByRole('button', { name: 'Done' }).click();
+  await screen('list');
+  // The list marks who has this month's ration: Sunita now, Rekha not yet.
+  assert.match(await page.getByRole('button', { name: byPrefix(SUNITA.name) }).innerText(), /Ration given this month/);
+  assert.doesNotMatch(await page.getByRole('button', { name: byPrefix(REKHA.name) }).innerText(), /Ration given/);
   await page.getByRole('button', { name: byPrefix(REKHA.name) }).click();
   await page.getByRole('button', { name: 'Give ration — check face' }).click();
   await screen('fallback');
@@ -230,6 +234,8 @@ test('a THR day in the worker app, each result confirmed by the API', { timeout:
 
   // Sign out: back to sign-in; the session is revoked at the service.
   await page.getByRole('button', { name: 'Done' }).click();
+  await screen('list');
+  assert.match(await page.getByRole('button', { name: byPrefix(REKHA.name) }).innerText(), /Ration given this month/, 'given by OTP counts too');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await screen('sign-in');
   await shot('13-signed-out');

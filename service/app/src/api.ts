@@ -1,4 +1,4 @@
-import type { Beneficiary, SignedIn, User } from '@chehra/contract';
+import type { Beneficiary, BeneficiaryListItem, SignedIn, User } from '@chehra/contract';
 import { ChehraApiError, ChehraClient, WorkerSession } from '@chehra/sdk/browser';
 
 /**
@@ -114,9 +114,9 @@ export function session(): WorkerSession {
   return auth.session;
 }
 
-let beneficiaries: Beneficiary[] = [];
-export async function loadBeneficiaries(): Promise<Beneficiary[]> {
-  const page = await call<{ items: Beneficiary[] }>('GET', '/v1/beneficiaries?limit=500');
+let beneficiaries: BeneficiaryListItem[] = [];
+export async function loadBeneficiaries(): Promise<BeneficiaryListItem[]> {
+  const page = await call<{ items: BeneficiaryListItem[] }>('GET', '/v1/beneficiaries?limit=500');
   beneficiaries = page.items;
   return beneficiaries;
 }

@@ -26,7 +26,7 @@ export async function listScreen(actions: DayActions, box = alertBox()): Promise
   const render = () => {
     const q = search.value.trim().toLocaleLowerCase();
     const rows = knownBeneficiaries().filter((b) => (!q || b.name.toLocaleLowerCase().includes(q)) && (!category.value || b.category === category.value));
-    list.replaceChildren(...(rows.length ? rows.map((b) => h('li', {}, h('button', { type: 'button', class: 'person', 'data-id': b.id, onclick: () => void beneficiaryScreen(b, actions) }, h('strong', {}, b.name), h('small', {}, categoryLabel(b.category))))) : [h('li', { class: 'empty' }, t('noBeneficiaries'))]));
+    list.replaceChildren(...(rows.length ? rows.map((b) => h('li', {}, h('button', { type: 'button', class: 'person', 'data-id': b.id, onclick: () => void beneficiaryScreen(b, actions) }, h('strong', {}, b.name), h('small', {}, categoryLabel(b.category)), b.rationGivenThisMonth ? h('span', { class: 'given', 'data-given': true }, `✓ ${t('givenThisMonth')}`) : null))) : [h('li', { class: 'empty' }, t('noBeneficiaries'))]));
   };
   search.addEventListener('input', render);
   category.addEventListener('change', render);

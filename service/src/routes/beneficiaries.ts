@@ -7,7 +7,8 @@ import { appendAudit } from '../db/repositories/audit.js';
 import { insertBeneficiary, listBeneficiaries } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { templatesOf } from '../db/repositories/templates.js';
-import { indianDay } from '../domain/calendar.js';
+import { distributedAmong } from '../db/repositories/verifications.js';
+import { distributionMonth, indianDay } from '../domain/calendar.js';
 import { isChild } from '../domain/categories.js';
 import { badRequest } from '../errors.js';
 import { beneficiaryInScope, beneficiaryView } from './beneficiary-access.js';
@@ -41,7 +42,8 @@ export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
   app.get('/v1/beneficiaries', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { querystring: Page, response: replies({ 200: BeneficiaryList }) } }, async (req) => {
     const p = principalOf(req);
     const rows = await listBeneficiaries(ctx.db, areaOf(p), { limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 });
-    return { items: rows.map(beneficiaryView) };
+    const given = new Set(await distributedAmong(ctx.db, rows.map((b) => b.id), 'THR', distributionMonth(ctx.clock())));
+    return { items: rows.map((b) => ({ ...beneficiaryView(b), rationGivenThisMonth: given.has(b.id) })) };
   });
 
   app.get('/v1/beneficiaries/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: BeneficiaryDetail }) } }, async (req) => {
