@@ -13,8 +13,8 @@ export type FaceMatch =
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** 1:1: the person's best score over her current templates of the probe's model, against the model's threshold. */
-export async function matchFace(tx: Queryable, person: Pick<Beneficiary, 'id' | 'state'>, probe: Probe, now: Date): Promise<FaceMatch> {
-  const templates = await scoreBeneficiaryTemplates(tx, person.id, person.state, probe.model.id, probe.embedding, now);
+export async function matchFace(tx: Queryable, person: Pick<Beneficiary, 'id' | 'state' | 'district'>, probe: Probe, now: Date): Promise<FaceMatch> {
+  const templates = await scoreBeneficiaryTemplates(tx, person.id, person, probe.model.id, probe.embedding, now);
   if (templates.length === 0) return { status: 'not_enrolled' };
   const sameModel = templates.filter((t) => t.modelId === probe.model.id);
   if (sameModel.length === 0) return { status: 'model_mismatch' };

@@ -65,7 +65,7 @@ async function assertVisitPossible(tx: Queryable, input: GuardianVisitInput, mon
   if (unlinked.length > 0) throw conflict('not_guardian_of_child', 'this person is not a registered guardian of every child named; link her first', { childIds: unlinked });
   for (const c of children) {
     if (!(await activeConsent(tx, c.id))) throw conflict('consent_required', "no active consent (given by the guardian) for this child's face verification", { childIds: [c.id], fallback: fallbackFor('no_consent') });
-    const own = await templatesOf(tx, c.id, c.state);
+    const own = await templatesOf(tx, c.id, c);
     const fresh = own.some((t) => t.modelId === input.probe.model.id && (t.expiresAt === null || t.expiresAt > now));
     if (faceForChild(c, now, fresh) === 'own') {
       throw conflict('child_verifies_own_face', 'this child is three or older and has a current template of her own: verify her own face', { childIds: [c.id] });

@@ -27,7 +27,7 @@ export async function faceMatchesCurrentTemplate(tx: Queryable, b: Beneficiary, 
   const key = { beneficiaryId: b.id, day: indianDay(now), awc: b.awc, district: b.district, state: b.state, at: now };
   const failed = await lockFaceAttempts(tx, key);
   if (failed >= rules.maxFaceAttempts) return false;
-  const current = (await scoreBeneficiaryTemplates(tx, b.id, b.state, probe.model.id, probe.embedding, now)).filter((t) => t.modelId === probe.model.id && !t.expired);
+  const current = (await scoreBeneficiaryTemplates(tx, b.id, b, probe.model.id, probe.embedding, now)).filter((t) => t.modelId === probe.model.id && !t.expired);
   if (current.length === 0) return false; // nothing of hers to match against: a supervisor decides
   const ok = probe.liveness >= rules.livenessThreshold && Math.max(...current.map((t) => t.score)) >= probe.model.matchThreshold;
   if (!ok) await recordFailedAttempt(tx, key);

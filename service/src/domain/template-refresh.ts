@@ -22,7 +22,7 @@ export const REFRESH_POLICY = { margin: 0.25, minDays: 30, maxRefreshes: 24, wei
 
 export async function refreshAfterMatch(tx: Queryable, b: Beneficiary, probe: Probe, score: number, now: Date, actor: string): Promise<boolean> {
   if (isChild(b.category) || score < probe.model.matchThreshold + REFRESH_POLICY.margin) return false;
-  const done = await refreshTemplate(tx, { beneficiaryId: b.id, state: b.state, modelId: probe.model.id, probe: probe.embedding, weight: REFRESH_POLICY.weight, quality: probe.quality, now, minDays: REFRESH_POLICY.minDays, maxRefreshes: REFRESH_POLICY.maxRefreshes });
+  const done = await refreshTemplate(tx, { beneficiaryId: b.id, home: b, modelId: probe.model.id, probe: probe.embedding, weight: REFRESH_POLICY.weight, quality: probe.quality, now, minDays: REFRESH_POLICY.minDays, maxRefreshes: REFRESH_POLICY.maxRefreshes });
   if (!done) return false;
   await appendAudit(tx, { actor, role: 'worker', action: 'template.refreshed', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { templateId: done.id, refreshCount: done.refreshCount } }, now);
   return true;

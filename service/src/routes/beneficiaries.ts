@@ -49,7 +49,7 @@ export const beneficiaryRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
   app.get('/v1/beneficiaries/:id', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: BeneficiaryDetail }) } }, async (req) => {
     const b = await beneficiaryInScope(ctx.db, req.params.id, principalOf(req));
     const consent = await activeConsent(ctx.db, b.id);
-    const templates = await templatesOf(ctx.db, b.id, b.state);
+    const templates = await templatesOf(ctx.db, b.id, b);
     return {
       ...beneficiaryView(b),
       consentActive: Boolean(consent),

@@ -27,10 +27,11 @@ function side(b: Beneficiary, enrolled: { by: string; at: Date } | undefined) {
   };
 }
 
-async function pairViews(db: Queryable, state: string, flags: DuplicateFlag[]) {
+/** Flags of one district (the admin's): both sides of every pair are its beneficiaries. */
+async function pairViews(db: Queryable, area: { state: string; district: string }, flags: DuplicateFlag[]) {
   const ids = [...new Set(flags.flatMap((f) => [f.beneficiaryId, f.candidateBeneficiaryId]))];
   const people = new Map((await getBeneficiaries(db, ids)).map((b) => [b.id, b]));
-  const enrolled = await enrolledBy(db, state, ids);
+  const enrolled = await enrolledBy(db, area, ids);
   return flags.map((f) => ({
     id: f.id,
     status: f.status,
@@ -52,13 +53,13 @@ export const duplicateRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
   app.get('/v1/duplicates', { config: { roles: ['district_admin'] }, schema: { querystring: DuplicateQueueQuery, response: replies({ 200: DuplicateList }) } }, async (req) => {
     const p = principalOf(req);
     const flags = await listDuplicateFlags(ctx.db, { state: p.state!, district: p.district! }, req.query.status ?? null, { limit: req.query.limit ?? 50, offset: req.query.offset ?? 0 });
-    return { items: await pairViews(ctx.db, p.state!, flags) };
+    return { items: await pairViews(ctx.db, { state: p.state!, district: p.district! }, flags) };
   });
 
   app.get('/v1/duplicates/:id', { config: { roles: ['district_admin'] }, schema: { params: IdParams, response: replies({ 200: DuplicateDetail }) } }, async (req) => {
     const p = principalOf(req);
     const { flag, flagged } = await duplicateInScope(ctx.db, req.params.id, p);
-    const [view] = await pairViews(ctx.db, p.state!, [flag]);
+    const [view] = await pairViews(ctx.db, { state: p.state!, district: p.district! }, [flag]);
     const workerEnrolments = flag.decision === 'fraud_suspected' ? (await enrolmentsByWorker(ctx.db, flag.createdBy, flagged.state, flagged.district)).map(enrolmentView) : undefined;
     return { ...view!, enrollingWorker: flag.createdBy, ...(workerEnrolments ? { workerEnrolments } : {}) };
   });
@@ -68,7 +69,7 @@ export const duplicateRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
     const note = req.body.note.trim();
     if (!note) throw badRequest('note_required', 'say why: every duplicate decision is audited with its reason');
     const out = await ctx.db.transaction((tx) => decideDuplicate(tx, req.params.id, req.body.decision, note, p, ctx.clock()));
-    const [view] = await pairViews(ctx.db, p.state!, [out.flag]);
+    const [view] = await pairViews(ctx.db, { state: p.state!, district: p.district! }, [out.flag]);
     return {
       ...view!,
       enrollingWorker: out.flag.createdBy,

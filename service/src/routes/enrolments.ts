@@ -8,7 +8,7 @@ import { markChangeApplied } from '../db/repositories/change-requests.js';
 import { activeConsent } from '../db/repositories/consents.js';
 import { insertDuplicateFlag, knownDistinct } from '../db/repositories/duplicates.js';
 import { claimNonce } from '../db/repositories/nonces.js';
-import { nearestInDistrict, replaceTemplate } from '../db/repositories/templates.js';
+import { ensureTemplatePartition, nearestInDistrict, replaceTemplate } from '../db/repositories/templates.js';
 import { isUnderThree, templateExpiryFor } from '../domain/children.js';
 import { combineCaptures, MAX_CAPTURES } from '../domain/enrolment-captures.js';
 import { fallbackFor } from '../domain/fallback.js';
@@ -40,6 +40,9 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
       const combined = combineCaptures(probes);
       const model = probes[0]!.model;
       const expiresAt = templateExpiryFor(b, now, ctx.children);
+      // The district's template partition, made (the district's first face) in a transaction of
+      // its own: making it inside the one below would lock the state's templates for as long.
+      await ensureTemplatePartition(ctx.db, b.state, b.district);
       const result = await ctx.db.transaction(async (tx) => {
         for (const probe of probes) if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
         if (!(await activeConsent(tx, b.id))) {

@@ -79,12 +79,12 @@ export async function knownDistinct(db: Queryable, beneficiaryId: string, candid
   return new Set(rows.map((r) => r.other));
 }
 
-/** Who enrolled a beneficiary's current template, and when (no embedding). */
-export async function enrolledBy(db: Queryable, state: string, beneficiaryIds: readonly string[]): Promise<Map<string, { by: string; at: Date }>> {
+/** Who enrolled a beneficiary's current template, and when (no embedding): beneficiaries of one district, read from its partition. */
+export async function enrolledBy(db: Queryable, area: { state: string; district: string }, beneficiaryIds: readonly string[]): Promise<Map<string, { by: string; at: Date }>> {
   const { rows } = await db.query<{ id: string; by: string; at: Date }>(
     `SELECT DISTINCT ON (beneficiary_id) beneficiary_id AS id, created_by AS by, created_at AS at
-     FROM templates WHERE state = $2 AND beneficiary_id = ANY($1::uuid[]) ORDER BY beneficiary_id, created_at DESC`,
-    [beneficiaryIds, state],
+     FROM templates WHERE state = $2 AND district = $3 AND beneficiary_id = ANY($1::uuid[]) ORDER BY beneficiary_id, created_at DESC`,
+    [beneficiaryIds, area.state, area.district],
   );
   return new Map(rows.map((r) => [r.id, { by: r.by, at: r.at }]));
 }
