@@ -14,8 +14,8 @@
  * Each state gets the same n templates (synthetic unit vectors, one per beneficiary): half spread
  * over --districts small districts, half in one large district, so both of the planner's 1:N
  * plans show (a small district's rows sorted exactly; a large one's HNSW graph walked). They are
- * loaded with COPY into a bare table, indexed after loading, then attached as the state's
- * partition. Probes are new captures of enrolled templates; the three ways take turns probe by
+ * loaded with COPY into a bare state partition (partitioned by district, as the service's),
+ * indexed after loading (a graph per district), then attached. Probes are new captures of enrolled templates; the three ways take turns probe by
  * probe, so a burst of load on this shared machine hits all alike. Writes results/shards.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -59,19 +59,27 @@ function* rows(state: string): Generator<string> {
   for (let i = 0; i < N; i++) yield `${ids[i]}\t${MODEL}\t${vectors[i]}\t0.9\t0.99\t${districtOf(i)}\t${state}\tbench\n`;
 }
 
-/** Replaces a state's partition of `templates` on `url` by a bulk-loaded, then indexed, table. */
-async function loadState(url: string, state: string, partition: string): Promise<number> {
+/**
+ * Replaces a state's partition of `templates` on `url` by a bulk-loaded, then indexed, one: as the
+ * service's (migration 008), partitioned by district, one partition per district with the
+ * service's names, each with its own graph.
+ */
+async function loadState(url: string, state: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const t0 = performance.now();
+    const partition = (await c.query<{ p: string }>('SELECT templates_partition_name($1) AS p', [state])).rows[0]!.p;
     await c.query(`DROP TABLE IF EXISTS ${partition}`);
-    await c.query(`CREATE TABLE ${partition} (LIKE templates INCLUDING DEFAULTS)`);
+    await c.query(`CREATE TABLE ${partition} (LIKE templates INCLUDING DEFAULTS) PARTITION BY LIST (district)`);
+    for (const district of new Set(ids.map((_, i) => districtOf(i)))) {
+      const leaf = (await c.query<{ p: string }>('SELECT templates_partition_name($1, $2) AS p', [state, district])).rows[0]!.p;
+      await c.query(`CREATE TABLE ${leaf} PARTITION OF ${partition} FOR VALUES IN ('${district}')`);
+    }
     await pipeline(Readable.from(rows(state)), c.query(copyStreams.from(`COPY ${partition} (beneficiary_id, model_id, embedding, quality, liveness, district, state, created_by) FROM STDIN`)));
-    // The same index definitions as the partitioned parent's, so ATTACH adopts them.
+    // The same index definitions as the partitioned parent's, so ATTACH adopts them (a graph per district).
     await c.query(`SET maintenance_work_mem = '512MB'`);
-    await c.query(`CREATE INDEX ON ${partition} (beneficiary_id, model_id); CREATE INDEX ON ${partition} (district, model_id);
-      CREATE INDEX ON ${partition} USING hnsw (embedding vector_cosine_ops)`);
+    await c.query(`CREATE INDEX ON ${partition} (beneficiary_id, model_id); CREATE INDEX ON ${partition} USING hnsw (embedding vector_cosine_ops)`);
     await c.query(`ALTER TABLE templates ATTACH PARTITION ${partition} FOR VALUES IN ('${state}'); ANALYZE ${partition}`);
     return (performance.now() - t0) / 1000;
   } finally {
@@ -86,11 +94,7 @@ const remotePart = await part('S1');
 const kind = (await coord.query<{ k: string }>(`SELECT relkind AS k FROM pg_class WHERE relname = $1`, [remotePart])).rows[0]!.k;
 if (kind !== 'f') throw new Error(`${remotePart} is not a foreign table: run scripts/shards.sh`);
 log(`loading ${N} templates into S1 on the shard and S3 on the coordinator (load average ${loadavg()[0]!.toFixed(2)})`);
-const loadSeconds = { sharded: round(await loadState(shardUrl, 'S1', 'templates_s1'), 1), local: 0 };
-// S3's local partition: made the service's way first (so it has the service's name), then replaced.
-const localPart = await part('S3');
-await coord.exec(`DROP TABLE ${localPart}`);
-loadSeconds.local = round(await loadState(coordUrl, 'S3', localPart), 1);
+const loadSeconds = { sharded: round(await loadState(shardUrl, 'S1'), 1), local: round(await loadState(coordUrl, 'S3'), 1) };
 await coord.exec(`ANALYZE ${remotePart}`);
 
 // Probes: new captures of Q enrolled people (the same people in both states).
@@ -107,7 +111,7 @@ async function once(way: Way, q: number) {
   const { db, state } = WAYS[way];
   const i = picks[q]!;
   let t = performance.now();
-  const one = await db.transaction((tx) => scoreBeneficiaryTemplates(tx, ids[i]!, state, MODEL, probes[q]!, now));
+  const one = await db.transaction((tx) => scoreBeneficiaryTemplates(tx, ids[i]!, { state, district: districtOf(i) }, MODEL, probes[q]!, now));
   timings.oneToOne[way].ms.push(performance.now() - t);
   if (one[0] && one[0].score > 0.5) timings.oneToOne[way].right++;
   const t1n = timings[i < N / 2 ? 'oneToNSmallDistrict' : 'oneToNLargeDistrict'][way];

@@ -12,10 +12,12 @@
 # SHARD_DATABASE_URLS). Each run starts the shards' and the coordinator's databases afresh.
 #
 # Layout: cluster 15/shard1 on port 5433 holds state S1, 15/shard2 on 5434 holds S2 (each a
-# database chehra_shard with the service's templates table, its keys and its HNSW graph:
-# scripts/shards/shard.sql). On the coordinator cluster, database chehra_shards has the service's
-# own schema (its migrations), and templates' partitions for S1 and S2 are foreign tables on those
-# shards (scripts/shards/coordinator.sql); any other state gets a local partition as before.
+# database chehra_shard with the service's templates table partitioned by state and district,
+# its keys and one HNSW graph per district: scripts/shards/shard.sql). On the coordinator cluster,
+# database chehra_shards has the service's own schema (its migrations), and templates' partitions
+# for S1 and S2 are foreign tables on those shards (scripts/shards/coordinator.sql), whose
+# district partitions the shards make when the coordinator asks; any other state gets local
+# partitions as before.
 #
 # Settings (environment): CHEHRA_PG_CLUSTER (main: the coordinator's cluster), CHEHRA_PG_USER,
 # CHEHRA_PG_PASSWORD (chehra, as postgres-server.sh), CHEHRA_SHARD_PORTS ("5433 5434"),
@@ -87,6 +89,16 @@ WHERE a.attrelid = 'templates'::regclass AND a.attnum > 0 AND NOT a.attisdropped
 SQL
 )
 [ -n "$TEMPLATE_COLUMNS" ] || die "could not read templates' columns from $COORD_DB"
+# The functions that make templates' partitions on demand (migrations 003 and 008), as the
+# migrations left them: a shard makes its district partitions with the same code.
+TEMPLATE_FUNCTIONS=$(psql_user "$COORD_PORT" -d "$COORD_DB" -At <<'SQL'
+SELECT string_agg(pg_get_functiondef(p.oid) || ';', E'\n' ORDER BY p.oid)
+FROM pg_proc p
+WHERE p.pronamespace = 'public'::regnamespace
+  AND p.proname IN ('templates_partition_name', 'templates_committed_partition', 'templates_ensure_partition')
+SQL
+)
+[ "$(grep -c '^CREATE OR REPLACE FUNCTION' <<<"$TEMPLATE_FUNCTIONS")" -eq 5 ] || die "could not read templates' partition functions from $COORD_DB"
 
 # --- the shards ---------------------------------------------------------------------------------
 servers=()
@@ -99,18 +111,22 @@ for i in "${!SHARD_PORTS[@]}"; do
   [ "$(cluster_port "$name")" = "$port" ] || die "cluster $PG_MAJOR/$name exists on port $(cluster_port "$name"), not $port"
   [ "$(cluster_status "$name")" = online ] || as_root pg_ctlcluster $PG_MAJOR "$name" start >&2
   fresh_db "$port" "$SHARD_DB"
-  # The service sets hnsw.iterative_scan for its transaction on the coordinator; a setting does not
-  # travel through postgres_fdw, so the shard's database carries it (the district filter of a 1:N
-  # on a large state's graph returns too few rows without it: docs/SCALING.md).
+  # The service sets hnsw.iterative_scan and hnsw.ef_search for its transaction on the
+  # coordinator; a setting does not travel through postgres_fdw, so the shard's database carries
+  # them: relaxed_order (a district's graph holds every model's templates; the model filter must
+  # not starve the LIMIT) and pgvector's default ef_search 40, the service's choice for districts
+  # up to 25,000 templates (a shard with larger districts needs more: EF_SEARCH_BY_DISTRICT_SIZE
+  # in service/src/db/repositories/templates.ts).
   psql_admin "$port" -d postgres -c "ALTER DATABASE $SHARD_DB SET hnsw.iterative_scan = relaxed_order" >&2
   # postgres_fdw reads through a cursor and, through a partitioned table, sends no LIMIT: the
   # shard plans for cursor_tuple_fraction of the rows (default 0.1), and for a large district
-  # that is a btree scan and an exact sort of all its rows (measured: 168 ms against 20 ms for
+  # that is an exact sort of all its rows (measured: 168 ms against 20 ms for
   # the HNSW walk the same query gets with its LIMIT). The coordinator reads one FETCH
   # (fetch_size rows), so plan for a thousandth: the shard then walks the graph as it would for
   # the LIMIT, and small districts still get the exact sort. Only cursors are affected, and on
   # the shard only postgres_fdw opens them.
   psql_admin "$port" -d postgres -c "ALTER DATABASE $SHARD_DB SET cursor_tuple_fraction = 0.001" >&2
+  psql_user "$port" -d "$SHARD_DB" >&2 <<<"$TEMPLATE_FUNCTIONS"
   psql_user "$port" -d "$SHARD_DB" -v state="$state" -v columns="$TEMPLATE_COLUMNS" -f scripts/shards/shard.sql >&2
   servers+=("$name=$state")
   say "$name: 127.0.0.1:$port/$SHARD_DB holds state $state"

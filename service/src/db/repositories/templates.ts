@@ -163,11 +163,12 @@ export async function nearestInDistrict(db: Queryable, state: string, district: 
  * than this one, and last changed at least `minDays` ago. Null when any condition fails.
  * Named by state and district: it touches the district's partition only.
  *
- * The cut-off date is computed here, not in SQL, so every expression in the statement is
- * immutable: postgres_fdw then sends the whole UPDATE to the shard holding a foreign partition
- * (scripts/shards). With a stable one (timestamptz − interval) it would fetch the rows and
- * update them by ctid, which on a shard whose templates are partitioned names a row in every
- * partition at once.
+ * Written so that postgres_fdw sends the whole UPDATE to the shard holding a foreign partition
+ * (scripts/shards): every expression immutable (the cut-off date computed here, not
+ * `$now - make_interval(…)`, which is only stable) and none that PostgreSQL 15's postgres_fdw
+ * cannot send (coalesce). Otherwise it fetches the rows and updates them by ctid, and on a shard
+ * whose templates are partitioned a ctid names a row in every partition at once
+ * (service/test/shards.test.ts checks the plan).
  */
 export async function refreshTemplate(
   tx: Queryable,
@@ -179,7 +180,7 @@ export async function refreshTemplate(
   const { rows } = await tx.query<{ id: string; refreshCount: number }>(
     `UPDATE templates SET embedding = l2_normalize(embedding * $3 + $4), quality = $5, refreshed_at = $6, refresh_count = refresh_count + 1
      WHERE state = $2 AND district = $10 AND beneficiary_id = $1 AND model_id = $7 AND (expires_at IS NULL OR expires_at > $6)
-       AND refresh_count < $8 AND quality <= $5 AND coalesce(refreshed_at, created_at) <= $9
+       AND refresh_count < $8 AND quality <= $5 AND (refreshed_at <= $9 OR (refreshed_at IS NULL AND created_at <= $9))
      RETURNING id, refresh_count AS "refreshCount"`,
     [r.beneficiaryId, r.home.state, tx.vector(keep), tx.vector(step), r.quality, r.now, r.modelId, r.maxRefreshes, unchangedSince, r.home.district],
   );
