@@ -114,10 +114,12 @@ for i in "${!SHARD_PORTS[@]}"; do
   # The service sets hnsw.iterative_scan and hnsw.ef_search for its transaction on the
   # coordinator; a setting does not travel through postgres_fdw, so the shard's database carries
   # them: relaxed_order (a district's graph holds every model's templates; the model filter must
-  # not starve the LIMIT) and pgvector's default ef_search 40, the service's choice for districts
-  # up to 25,000 templates (a shard with larger districts needs more: EF_SEARCH_BY_DISTRICT_SIZE
-  # in service/src/db/repositories/templates.ts).
+  # not starve the LIMIT) and ef_search 60, the service's choice for districts up to 25,000
+  # templates (the service chooses by the district's size, which the shard's one setting cannot:
+  # a shard with larger districts needs more, see EF_SEARCH_BY_DISTRICT_SIZE in
+  # service/src/db/repositories/templates.ts).
   psql_admin "$port" -d postgres -c "ALTER DATABASE $SHARD_DB SET hnsw.iterative_scan = relaxed_order" >&2
+  psql_admin "$port" -d postgres -c "ALTER DATABASE $SHARD_DB SET hnsw.ef_search = 60" >&2
   # postgres_fdw reads through a cursor and, through a partitioned table, sends no LIMIT: the
   # shard plans for cursor_tuple_fraction of the rows (default 0.1), and for a large district
   # that is an exact sort of all its rows (measured: 168 ms against 20 ms for

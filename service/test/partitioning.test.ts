@@ -175,7 +175,7 @@ for (const forceIndex of [false, true]) {
         return { oneToOne, oneToN, enrolled, settings };
       });
       // pgvector 0.8 (PGlite's and the server's): kept for the model filter; a district of a few
-      // rows is searched with the smallest ef_search.
+      // rows is searched with the first ef_search of the policy.
       assert.deepEqual(settings, { mode: 'relaxed_order', ef: String(EF_SEARCH_BY_DISTRICT_SIZE[0].efSearch) });
       assert.equal(plans.length, 3);
       for (const [i, plan] of plans.entries()) {
@@ -306,7 +306,7 @@ test('hnsw.ef_search follows the district partition\'s size (its row estimate)',
   const original = rows[0]!.n;
   const probe = syntheticFace(300, h.dim, 0.3, 9);
   try {
-    for (const [size, ef] of [[-1, 40], [25_000, 40], [25_001, 200], [100_000, 200], [100_001, 400], [2_000_000, 400]] as const) {
+    for (const [size, ef] of [[-1, 60], [25_000, 60], [25_001, 200], [100_000, 200], [100_001, 400], [2_000_000, 400]] as const) {
       await h.ctx.db.query('UPDATE pg_class SET reltuples = $2 WHERE oid = $1::regclass', [leaf, size]);
       const got = await h.ctx.db.transaction(async (tx) => {
         const found = await nearestInDistrict(tx, 'S1', 'D2', h.modelId, probe, 5);
@@ -315,7 +315,7 @@ test('hnsw.ef_search follows the district partition\'s size (its row estimate)',
       });
       assert.equal(got, String(ef), `a district of ${size} templates is searched with ef_search ${ef}`);
     }
-    // SET LOCAL: the setting ends with the transaction.
+    // SET LOCAL: the setting ends with the transaction (40 is pgvector's default).
     assert.equal((await h.ctx.db.query<{ ef: string }>("SELECT current_setting('hnsw.ef_search') AS ef")).rows[0]!.ef, '40');
   } finally {
     await h.ctx.db.query('UPDATE pg_class SET reltuples = $2 WHERE oid = $1::regclass', [leaf, original]);

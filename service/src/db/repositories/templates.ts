@@ -104,15 +104,19 @@ export interface Candidate {
 /**
  * hnsw.ef_search for a district 1:N, by the district's size (its partition's row estimate): the
  * first entry whose `upTo` is at least the size. Recall@1 against exact search falls as a graph
- * grows at a fixed ef_search, and the target is recall@1 >= 0.99. Measured on the server
- * (docs/SCALING.md, benchmarks/results/scale-district.json, a district alone in its graph):
- * 25,000 templates: ef 20 gave 0.980, ef 40 0.995; 1,00,000: ef 40 0.940, ef 100 0.985, ef 200
- * 1.000. Beyond a lakh nothing was measured: 400 is a guess in the same direction (measure with
- * `npm run bench:scale -- --districts`). The estimate is autovacuum's (pg_class.reltuples):
- * -1 (never analysed) counts as small.
+ * grows at a fixed ef_search, and the target is recall@1 >= 0.99 (issue 11). Measured on the
+ * server, a district alone in its graph (m 16, ef_construction 64; benchmarks/scale.ts):
+ * - 25,000 templates: ef 20 gave 0.980, ef 40 0.995, ef 100 1.000 (200 probes, load ~25:
+ *   scale-district.json); again, a new graph, 400 probes, load ~5: ef 20 0.965, ef 40 0.990,
+ *   ef 60 0.9925, ef 80 0.995, ef 100 0.995, p50 1.6 / 2.7 / 4.2 / 5.5 / 8.1 ms. ef 40 sits on
+ *   the target's edge, so 60.
+ * - 1,00,000: ef 40 0.940, ef 100 0.985, ef 200 1.000 (scale-district.json): 200.
+ * - Beyond a lakh nothing was measured: 400 is a guess in the same direction (measure with
+ *   `npm run bench:scale -- --districts`).
+ * The estimate is autovacuum's (pg_class.reltuples); -1 (never analysed) counts as small.
  */
 export const EF_SEARCH_BY_DISTRICT_SIZE = [
-  { upTo: 25_000, efSearch: 40 },
+  { upTo: 25_000, efSearch: 60 },
   { upTo: 100_000, efSearch: 200 },
   { upTo: Number.POSITIVE_INFINITY, efSearch: 400 },
 ] as const;
