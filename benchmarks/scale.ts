@@ -1,6 +1,7 @@
 /**
  * npm run bench:scale -- [--sizes 10000,100000] [--queries 200] [--configs 16:64,8:32,32:128]
  *                         [--ef 20,40,100,200] [--grid-max 10000] [--halfvec-max N] [--districts 40] [--force]
+ *                         [--layout district|state]
  *                         [--plot-only]   (redraw results/scale-recall-by-setting.svg from results/scale.json)
  *                         [--out scale]   (results/<out>.json and <out>-recall-by-setting.svg)
  *
@@ -9,6 +10,14 @@
  * m / ef_construction / ef_search settings, `vector` (float32) against `halfvec` (float16)
  * storage; plus a district-filtered 1:N (the service's real query shape) with pgvector's
  * iterative index scans off / relaxed_order / strict_order.
+ *
+ * The table is laid out as the service's templates (--layout district, the default: migration
+ * 008): partitioned by state, state S1's partition by district, one partition per district
+ * (--districts of them) with its own HNSW graph; all n templates are in S1 (one state's
+ * gallery), S2 is empty. The district 1:N names state and district, so it is pruned to one
+ * district's graph; the state-wide 1:N (`state = $2` only) reads every district's graph and
+ * merges them. --layout state is the layout before migration 008 (one graph for the state, a
+ * btree on district), for comparison.
  *
  * Embedded PGlite (single-threaded WASM) by default; a PostgreSQL server with pgvector when
  * DATABASE_URL is set (it creates and drops tables named scale_*; nothing else is touched).
@@ -54,6 +63,7 @@ const { values } = parseArgs({
     'grid-max': { type: 'string', default: '10000' },
     'halfvec-max': { type: 'string' },
     districts: { type: 'string', default: '40' },
+    layout: { type: 'string', default: 'district' },
     force: { type: 'boolean', default: false },
     seed: { type: 'string', default: '7' },
     'plot-only': { type: 'boolean', default: false },
@@ -86,6 +96,9 @@ const gridMax = Number(values['grid-max']);
 // by default PGlite compares the two at the smallest size only.
 const halfvecMax = Number(values['halfvec-max'] ?? (databaseUrl ? Infinity : 10_000));
 const districts = Number(values.districts);
+if (values.layout !== 'district' && values.layout !== 'state') throw new Error(`--layout district|state, not ${values.layout}`);
+/** Sub-partitioned by district, as the service's templates (migration 008); else one graph for the state. */
+const byDistrict = values.layout === 'district';
 const seed = Number(values.seed);
 const started = performance.now();
 const machine = machineInfo();
@@ -110,10 +123,12 @@ const iterative = await supportsIterativeScan(db);
 // maintenance_work_mem: enough for the largest HNSW graph to be built in memory (pgvector falls back
 // to a far slower on-disk build, with a NOTICE, when it no longer fits), never more than 40% of the
 // memory available now (other work shares the machine). ~3 KiB a 512-d float32 element at m = 16.
+// A graph is a district's (byDistrict) or the state's.
 const availableAtStart = availableBytes();
+const largestGraph = byDistrict ? Math.ceil(Math.max(...sizes) / districts) : Math.max(...sizes);
 const maintenanceMb = values['maintenance-work-mem']
   ? Number(values['maintenance-work-mem'])
-  : Math.max(512, Math.min(Math.floor((0.4 * availableAtStart) / 2 ** 20), Math.ceil((Math.max(...sizes) * 3 * 1024 * 1.5) / 2 ** 20)));
+  : Math.max(512, Math.min(Math.floor((0.4 * availableAtStart) / 2 ** 20), Math.ceil((largestGraph * 3 * 1024 * 1.5) / 2 ** 20)));
 if (db.kind === 'pglite') await db.exec("SET maintenance_work_mem = '512MB'");
 else await db.exec(`SET maintenance_work_mem = '${maintenanceMb}MB'; SET max_parallel_maintenance_workers = ${Number(values.workers)}`);
 const settings = (await db.query<{ name: string; setting: string; unit: string | null }>(
@@ -151,7 +166,7 @@ const report = {
   loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)),
   memoryAvailableAtStartGiB: +(availableAtStart / 2 ** 30).toFixed(1),
   database: { kind: db.kind, version: server.v, pgvector: server.ext, iterativeScanSupported: iterative, settings, notices: db.notices.slice(0, 20) },
-  settings: { sizes, queriesPerSetting: Q, configs, efSearch: efs, fullGridUpTo: gridMax, districts, seed, limit: 5, dim: DIM },
+  settings: { sizes, queriesPerSetting: Q, configs, efSearch: efs, fullGridUpTo: gridMax, districts, layout: values.layout, seed, limit: 5, dim: DIM },
   embeddings: {
     how:
       'real embeddings from the SDK pipeline on lfw-dev (in memory only, never stored); synthetic identity = real mean + λ·(Gaussian mixture of 4 real identity residuals, with isotropic share βid); capture = normalise(identity + γ·(Gaussian mixture of kCapture real within-person deviations, isotropic share βcapture)); λ, γ fitted to the real impostor and genuine means, βid, βcapture, kCapture to their spreads. Template = capture 1; probe = a new capture of an enrolled identity.',
@@ -224,13 +239,11 @@ async function runSize(n: number) {
   const exactRightPerson = truth.filter((t, qi) => t.top === queryIds[qi]).length / Q;
   const exactRightPersonInDistrict = truth.filter((t, qi) => t.topInDistrict === queryIds[qi]).length / Q;
 
-  // Load: a vector(512) table partitioned by state as the service's templates are (migration 003),
-  // all n templates in state S1's partition (one state's gallery), S2 empty; then a halfvec(512) copy.
-  // Indexes are built on S1's partition; queries go through the parent with `state = $2`, pruned.
-  await db.exec(`DROP TABLE IF EXISTS scale_vector; DROP TABLE IF EXISTS scale_halfvec;
-    CREATE TABLE scale_vector (id int NOT NULL, district int NOT NULL, state text NOT NULL, embedding vector(${DIM}) NOT NULL) PARTITION BY LIST (state);
-    CREATE TABLE scale_vector_s1 PARTITION OF scale_vector FOR VALUES IN ('S1');
-    CREATE TABLE scale_vector_s2 PARTITION OF scale_vector FOR VALUES IN ('S2')`);
+  // Load: a vector(512) table laid out as the service's templates (see the top of this file), all
+  // n templates in state S1 (one state's gallery), S2 empty; then a halfvec(512) copy. Indexes are
+  // built on S1's partition (so on each district's, byDistrict); queries go through the parent.
+  await db.exec('DROP TABLE IF EXISTS scale_vector; DROP TABLE IF EXISTS scale_halfvec');
+  await createLayout('scale_vector', `vector(${DIM})`);
   const load = bars.create(n, 0, { phase: `${fmt(n)}: loading`, info: db.copyBinary ? 'COPY binary' : 'INSERT … unnest' });
   const loadStart = performance.now();
   if (db.copyBinary) {
@@ -248,13 +261,12 @@ async function runSize(n: number) {
     }
   }
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  await db.exec(`CREATE TABLE scale_halfvec (id int NOT NULL, district int NOT NULL, state text NOT NULL, embedding halfvec(${DIM}) NOT NULL) PARTITION BY LIST (state);
-    CREATE TABLE scale_halfvec_s1 PARTITION OF scale_halfvec FOR VALUES IN ('S1');
-    CREATE TABLE scale_halfvec_s2 PARTITION OF scale_halfvec FOR VALUES IN ('S2');
-    INSERT INTO scale_halfvec_s1 SELECT id, district, state, embedding::halfvec(${DIM}) FROM scale_vector_s1;
-    CREATE INDEX scale_vector_district ON scale_vector_s1 (district); CREATE INDEX scale_halfvec_district ON scale_halfvec_s1 (district);
-    ANALYZE scale_vector; ANALYZE scale_halfvec`);
-  const tableBytes = { vector: await size("pg_table_size('scale_vector_s1')"), halfvec: await size("pg_table_size('scale_halfvec_s1')") };
+  await createLayout('scale_halfvec', `halfvec(${DIM})`);
+  await db.exec(`INSERT INTO scale_halfvec_s1 SELECT id, district, state, embedding::halfvec(${DIM}) FROM scale_vector_s1`);
+  // A btree on district: how a state-wide table finds a small district's rows (before migration 008).
+  if (!byDistrict) await db.exec('CREATE INDEX scale_vector_district ON scale_vector_s1 (district); CREATE INDEX scale_halfvec_district ON scale_halfvec_s1 (district)');
+  await db.exec('ANALYZE scale_vector; ANALYZE scale_halfvec');
+  const tableBytes = { vector: await treeBytes('scale_vector_s1', 'pg_table_size'), halfvec: await treeBytes('scale_halfvec_s1', 'pg_table_size') };
 
   // Exact search in the database (no index): the latency the index saves.
   const exactQ = Math.min(Q, n >= 100_000 ? 10 : 30);
@@ -269,12 +281,17 @@ async function runSize(n: number) {
       const built = bars.create(1, 0, { phase: `${fmt(n)}: HNSW ${storage} m=${c.m} efc=${c.efConstruction}`, info: 'building…' });
       const b0 = performance.now();
       const noticesBefore = db.notices.length;
+      // A district's table is small enough that PostgreSQL would build its graph with no parallel
+      // worker (min_parallel_table_scan_size counts the main heap, and the vectors are in TOAST):
+      // allow one per graph, as the state-wide build has.
+      if (byDistrict && db.kind === 'postgres') await db.exec('SET min_parallel_table_scan_size = 0');
       const { memory } = await watchMemory(db, () => db.exec(`CREATE INDEX scale_hnsw ON ${table}_s1 USING hnsw (embedding ${ops}) WITH (m = ${c.m}, ef_construction = ${c.efConstruction})`));
       const buildSeconds = (performance.now() - b0) / 1000;
+      if (byDistrict && db.kind === 'postgres') await db.exec('RESET min_parallel_table_scan_size');
       const buildNotices = db.notices.slice(noticesBefore);
       const buildLoad = loadavg().map((x) => +x.toFixed(2));
       built.update(1, { info: `built in ${buildSeconds.toFixed(1)} s` });
-      const indexBytes = await size("pg_relation_size('scale_hnsw')");
+      const indexBytes = await treeBytes('scale_hnsw', 'pg_relation_size');
       const cast = storage === 'halfvec' ? `::halfvec(${DIM})` : '';
       const sql = `SELECT id, embedding <=> $1${cast} AS d FROM ${table} WHERE state = $2 ORDER BY embedding <=> $1${cast} LIMIT 5`;
       const plan = JSON.stringify(await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, [probeText[0], 'S1']));
@@ -303,18 +320,19 @@ async function runSize(n: number) {
         indexBytes,
         indexBytesPerTemplate: Math.round(indexBytes / n),
         bytesPerTemplate: Math.round((indexBytes + tableBytes[storage]) / n),
-        indexUsed: plan.includes('scale_hnsw'),
+        indexUsed: usesHnsw(plan),
         search: perEf,
         ...(filtered ? { districtFiltered: filtered } : {}),
       });
       await db.exec('DROP INDEX scale_hnsw');
-      inProgress = { templates: n, loadSeconds: +loadSeconds.toFixed(1), tableBytes, exact: { recallAt1RightPerson: exactRightPerson, withinDistrictRightPerson: exactRightPersonInDistrict }, exactScanInDatabase: { queries: exactQ, p50Ms: exactDb.p50, p99Ms: exactDb.p99 }, indexes };
+      inProgress = { templates: n, layout: values.layout, loadSeconds: +loadSeconds.toFixed(1), tableBytes, exact: { recallAt1RightPerson: exactRightPerson, withinDistrictRightPerson: exactRightPersonInDistrict }, exactScanInDatabase: { queries: exactQ, p50Ms: exactDb.p50, p99Ms: exactDb.p99 }, indexes };
       await writeReport(false);
     }
   }
   await db.exec('DROP TABLE scale_vector; DROP TABLE scale_halfvec');
   return {
     templates: n,
+    layout: { kind: values.layout, graphs: byDistrict ? districts : 1, templatesPerGraph: byDistrict ? Math.ceil(n / districts) : n },
     queries: Q,
     loadSeconds: +loadSeconds.toFixed(1),
     tableBytes,
@@ -327,10 +345,12 @@ async function runSize(n: number) {
 }
 
 /**
- * District-filtered 1:N (the service's nearestInDistrict shape, pruned to the state's partition):
- * iterative index scans off, relaxed and strict at ef_search 40, then relaxed_order (what the
- * service sets) across every ef_search; once as the planner chooses (with a btree on district it
- * may sort the district's rows exactly), once with the HNSW graph forced.
+ * District-filtered 1:N (the service's nearestInDistrict shape: pruned to the district's own
+ * partition and graph byDistrict, to the state's partition otherwise): iterative index scans
+ * off, relaxed and strict at ef_search 40, then relaxed_order (what the service sets) across
+ * every ef_search; once as the planner chooses (it may sort a small district's rows exactly),
+ * once with the HNSW graph forced. In a district's own graph the district filter drops nothing,
+ * so the iterative scan modes should agree there (the figures show whether they do).
  */
 async function districtFiltered(table: string, storage: 'vector' | 'halfvec', probeText: string[], queryIds: number[], truth: Array<{ topInDistrict: number }>, districtOf: (id: number) => number) {
   const cast = storage === 'halfvec' ? `::halfvec(${DIM})` : '';
@@ -350,7 +370,7 @@ async function districtFiltered(table: string, storage: 'vector' | 'halfvec', pr
       out.push({
         iterativeScan: mode,
         efSearch: ef,
-        ...(withPlan ? { plan: plan.includes('scale_hnsw') ? 'hnsw index scan + filter' : plan.includes(`${table}_district`) ? 'btree on district + exact sort' : 'other' } : {}),
+        ...(withPlan ? { plan: planKind(plan, table), reads: relationsRead(plan) } : {}),
         p50Ms: r.p50,
         p99Ms: r.p99,
         meanRowsReturned: +(r.rows.reduce((a, b) => a + b, 0) / r.rows.length).toFixed(2),
@@ -364,9 +384,11 @@ async function districtFiltered(table: string, storage: 'vector' | 'halfvec', pr
   const plannersChoice = await measure("(planner's choice)", true);
   // What the HNSW graph does with the filter when the planner does walk it (as it will for a large
   // district in a large state partition): without the btree and with heap scans priced out.
-  await db.exec(`DROP INDEX ${table}_district; SET enable_seqscan = off; SET enable_bitmapscan = off`);
+  if (!byDistrict) await db.exec(`DROP INDEX ${table}_district`);
+  await db.exec('SET enable_seqscan = off; SET enable_bitmapscan = off');
   const hnswForced = await measure('(HNSW forced)', false);
-  await db.exec(`RESET enable_seqscan; RESET enable_bitmapscan; RESET hnsw.ef_search; CREATE INDEX ${table}_district ON ${table}_s1 (district)`);
+  await db.exec('RESET enable_seqscan; RESET enable_bitmapscan; RESET hnsw.ef_search');
+  if (!byDistrict) await db.exec(`CREATE INDEX ${table}_district ON ${table}_s1 (district)`);
   if (iterative) await db.exec('RESET hnsw.iterative_scan');
   return {
     districts,
@@ -396,8 +418,40 @@ async function timeQueries(sql: string, probes: string[], phase: string, extra: 
   return { p50: r3(percentile(ms, 50)), p99: r3(percentile(ms, 99)), mean: r3(ms.reduce((a, b) => a + b, 0) / ms.length), top1, rows };
 }
 
-async function size(expr: string): Promise<number> {
-  return Number((await db.query<{ b: string }>(`SELECT ${expr} AS b`))[0]!.b);
+/**
+ * The benchmark's table as the service lays out templates: partitioned by state; byDistrict, S1's
+ * partition by district, one partition per district (each gets its own graph when the index is
+ * made on S1's partition).
+ */
+async function createLayout(table: string, type: string) {
+  const sub = byDistrict ? ' PARTITION BY LIST (district)' : '';
+  await db.exec(`CREATE TABLE ${table} (id int NOT NULL, district int NOT NULL, state text NOT NULL, embedding ${type} NOT NULL) PARTITION BY LIST (state);
+    CREATE TABLE ${table}_s1 PARTITION OF ${table} FOR VALUES IN ('S1')${sub};
+    CREATE TABLE ${table}_s2 PARTITION OF ${table} FOR VALUES IN ('S2')${sub}`);
+  if (byDistrict) await db.exec(Array.from({ length: districts }, (_, d) => `CREATE TABLE ${table}_s1_d${d} PARTITION OF ${table}_s1 FOR VALUES IN (${d})`).join(';\n'));
+}
+
+/** Bytes of a relation and, when it is partitioned (a table or an index), of all its partitions. */
+async function treeBytes(relation: string, fn: 'pg_table_size' | 'pg_relation_size'): Promise<number> {
+  // pg_partition_tree has no rows for a relation outside any partition tree (the state layout's index).
+  return Number((await db.query<{ b: string }>(`SELECT coalesce((SELECT sum(${fn}(relid)) FROM pg_partition_tree('${relation}') WHERE isleaf), ${fn}('${relation}')) AS b`))[0]!.b);
+}
+
+/** Does an EXPLAIN (FORMAT JSON) plan walk an HNSW graph (the state's scale_hnsw, or a district's copy of it)? */
+function usesHnsw(plan: string): boolean {
+  return /"Index Name":\s*"(scale_hnsw|[^"]*_embedding_idx)"/.test(plan);
+}
+
+/** The tables an EXPLAIN (FORMAT JSON) plan reads. */
+function relationsRead(plan: string): string[] {
+  return [...new Set([...plan.matchAll(/"Relation Name":\s*"([^"]+)"/g)].map((m) => m[1]!))].sort();
+}
+
+function planKind(plan: string, table: string): string {
+  if (usesHnsw(plan)) return byDistrict ? "hnsw index scan of the district's graph" : 'hnsw index scan + filter';
+  if (!byDistrict && plan.includes(`${table}_district`)) return 'btree on district + exact sort';
+  if (byDistrict && plan.includes('Seq Scan')) return "exact sort of the district's rows";
+  return 'other';
 }
 
 /** hnsw.iterative_scan arrived in pgvector 0.8.0. */
