@@ -265,6 +265,7 @@ function scaleSection(r: Json, name = 'scale'): string {
         }
       }
     }
+    if (size.layout) out.push(`- ${size.templates} templates: ${size.layout.graphs === 1 ? 'one HNSW graph for the state' : `a partition and an HNSW graph per district (${size.layout.graphs} of ${size.layout.templatesPerGraph}); the state-wide 1:N merges them`}.`);
     if (size.exactScanInDatabase) out.push(`- ${size.templates} templates: exact scan without an index p50 ${n(size.exactScanInDatabase.p50Ms)} ms, p99 ${n(size.exactScanInDatabase.p99Ms)} ms; table ${JSON.stringify(size.tableBytesPerTemplate ?? Object.fromEntries(Object.entries(size.tableBytes ?? {}).map(([k, v]) => [k, Math.round(Number(v) / size.templates)])))} bytes per template.`);
   }
   out.push('', table(['templates', 'storage', 'm', 'ef_construction', 'build s', 'index B/template', 'total B/template', 'ef_search', 'p50 ms', 'p99 ms', 'recall@1 vs exact', 'right person first'], rows));

@@ -1,7 +1,7 @@
 /**
  * npm run bench:scale -- [--sizes 10000,100000] [--queries 200] [--configs 16:64,8:32,32:128]
  *                         [--ef 20,40,100,200] [--grid-max 10000] [--halfvec-max N] [--districts 40] [--force]
- *                         [--layout district|state]
+ *                         [--layout district|state] [--state-wide-ef 20,40]
  *                         [--plot-only]   (redraw results/scale-recall-by-setting.svg from results/scale.json)
  *                         [--out scale]   (results/<out>.json and <out>-recall-by-setting.svg)
  *
@@ -16,8 +16,9 @@
  * (--districts of them) with its own HNSW graph; all n templates are in S1 (one state's
  * gallery), S2 is empty. The district 1:N names state and district, so it is pruned to one
  * district's graph; the state-wide 1:N (`state = $2` only) reads every district's graph and
- * merges them. --layout state is the layout before migration 008 (one graph for the state, a
- * btree on district), for comparison.
+ * merges them (a query costs about one district search per district: --state-wide-ef limits the
+ * ef_search values it is measured at; default all of --ef). --layout state is the layout before
+ * migration 008 (one graph for the state, a btree on district), for comparison.
  *
  * Embedded PGlite (single-threaded WASM) by default; a PostgreSQL server with pgvector when
  * DATABASE_URL is set (it creates and drops tables named scale_*; nothing else is touched).
@@ -64,6 +65,7 @@ const { values } = parseArgs({
     'halfvec-max': { type: 'string' },
     districts: { type: 'string', default: '40' },
     layout: { type: 'string', default: 'district' },
+    'state-wide-ef': { type: 'string' },
     force: { type: 'boolean', default: false },
     seed: { type: 'string', default: '7' },
     'plot-only': { type: 'boolean', default: false },
@@ -91,6 +93,8 @@ const configs = values.configs!.split(',').map((c) => {
   return { m: m!, efConstruction: efc! };
 });
 const efs = values.ef!.split(',').map(Number);
+/** ef_search values for the state-wide 1:N (`state = $2` only); the district 1:N is measured at every one of efs. */
+const stateWideEfs = values['state-wide-ef'] ? values['state-wide-ef'].split(',').map(Number) : efs;
 const gridMax = Number(values['grid-max']);
 // halfvec HNSW builds are ~6× slower than vector ones in PGlite's WASM (no hardware float16), so
 // by default PGlite compares the two at the smallest size only.
@@ -166,7 +170,7 @@ const report = {
   loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)),
   memoryAvailableAtStartGiB: +(availableAtStart / 2 ** 30).toFixed(1),
   database: { kind: db.kind, version: server.v, pgvector: server.ext, iterativeScanSupported: iterative, settings, notices: db.notices.slice(0, 20) },
-  settings: { sizes, queriesPerSetting: Q, configs, efSearch: efs, fullGridUpTo: gridMax, districts, layout: values.layout, seed, limit: 5, dim: DIM },
+  settings: { sizes, queriesPerSetting: Q, configs, efSearch: efs, stateWideEfSearch: stateWideEfs, fullGridUpTo: gridMax, districts, layout: values.layout, seed, limit: 5, dim: DIM },
   embeddings: {
     how:
       'real embeddings from the SDK pipeline on lfw-dev (in memory only, never stored); synthetic identity = real mean + λ·(Gaussian mixture of 4 real identity residuals, with isotropic share βid); capture = normalise(identity + γ·(Gaussian mixture of kCapture real within-person deviations, isotropic share βcapture)); λ, γ fitted to the real impostor and genuine means, βid, βcapture, kCapture to their spreads. Template = capture 1; probe = a new capture of an enrolled identity.',
@@ -296,7 +300,7 @@ async function runSize(n: number) {
       const sql = `SELECT id, embedding <=> $1${cast} AS d FROM ${table} WHERE state = $2 ORDER BY embedding <=> $1${cast} LIMIT 5`;
       const plan = JSON.stringify(await db.query(`EXPLAIN (FORMAT JSON) ${sql}`, [probeText[0], 'S1']));
       const perEf: unknown[] = [];
-      for (const ef of efs) {
+      for (const ef of stateWideEfs) {
         await db.exec(`SET hnsw.ef_search = ${ef}`);
         const r = await timeQueries(sql, probeText, `${fmt(n)}: ${storage} m=${c.m} efc=${c.efConstruction} ef_search=${ef}`, () => ['S1']);
         const recallVsExact = r.top1.filter((id, qi) => id === truth[qi]!.top).length / Q;
