@@ -1,7 +1,7 @@
 /**
  * One runner for every benchmark:
  *
- *   npm run bench                      # accuracy, sdk, browser, subnormals, envelope, service, load, scale
+ *   npm run bench                      # accuracy, sdk, browser, subnormals, fp16-wire, envelope, service, load, scale
  *   npm run bench -- load service      # only these
  *   npm run bench:report               # only regenerate benchmarks/REPORT.md (+ README block)
  *
@@ -26,6 +26,7 @@ const BENCHMARKS = [
   { name: 'sdk', file: 'benchmarks/sdk.ts', result: 'sdk.json' },
   { name: 'browser', file: 'benchmarks/browser.ts', result: 'browser.json' },
   { name: 'subnormals', file: 'benchmarks/subnormals.ts', result: 'subnormals.json' },
+  { name: 'fp16-wire', file: 'benchmarks/fp16-wire.ts', result: 'fp16-wire.json' },
   { name: 'envelope', file: 'benchmarks/envelope-open.ts', result: 'envelope-open.json' },
   { name: 'service', file: 'benchmarks/service.ts', result: 'service.json' },
   { name: 'load', file: 'benchmarks/load.ts', result: 'load.json' },

@@ -6,6 +6,21 @@ export interface ModelEntry {
   role: string;
   embeddingDim?: number;
   thresholds?: Record<string, number>;
+  /**
+   * The model with fp16 weights, as the browser fetches it (runtime/fp16-wire.ts): present only
+   * for models whose outputs the rounding leaves in place (benchmarks/fp16-wire.ts).
+   */
+  fp16Wire?: Fp16WireEntry;
+}
+
+export interface Fp16WireEntry {
+  /** File name the service serves it under (it makes the file from `file`, see app-assets.ts). */
+  file: string;
+  /** Of the wire file. */
+  sha256: string;
+  bytes: number;
+  /** Of the model the browser rebuilds from it: the bytes that run. */
+  modelSha256: string;
 }
 
 export interface ModelManifest {
