@@ -26,6 +26,11 @@ export interface BrowserFacePipelineOptions extends FacePipelineOptions {
    * the landmark model (measured: embeddings unchanged, see benchmarks/subnormals.ts).
    */
   zeroSubnormals?: readonly string[];
+  /**
+   * Fetch models as fp16 wire files where the manifest has one, widened to fp32 before use
+   * (default true; runtime/fp16-wire.ts). False: the fp32 files, twice the bytes.
+   */
+  fp16Wire?: boolean;
   onModelLoaded?: (id: string, bytes: number, ms: number) => void;
 }
 
@@ -37,6 +42,7 @@ export function createBrowserFacePipeline(options: BrowserFacePipelineOptions = 
   const models = fetchModelSource({
     base: options.modelBase ?? '/app/models/',
     zeroSubnormals: options.zeroSubnormals ?? DEFAULT_ZERO_SUBNORMALS,
+    fp16Wire: options.fp16Wire,
     onLoaded: options.onModelLoaded,
   });
   // Web threads are one pool for all sessions, so the pipeline runs one lane (threads: 1 here).

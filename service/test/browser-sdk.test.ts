@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createFacePipeline, cosineSimilarity, type FacePipeline } from '../../sdk/src/node.js';
+import { PIPELINE_MODEL_IDS, type ModelManifest } from '../../sdk/src/runtime/model-manifest.js';
 import { imagePath, loadPairDataset, resolveDataset } from '../../benchmarks/lib/dataset.js';
 import { pngHeaderOnly, PAD_SAMPLES, requireDatasets } from '../../sdk/test/vision/fixtures.js';
 import { launchChromium, openSdkPage, processInBrowser } from './chromium.js';
@@ -15,8 +16,10 @@ import { createHarness, type Harness } from './harness.js';
 /**
  * The browser SDK in real Chromium against the real service: the same pipeline on onnxruntime-web
  * must give the embeddings Node gives (cosine ≥ 0.999 on every lfw-dev image both accept), so a
- * template enrolled on either matches probes from either. CHEHRA_BROWSER_TEST_IMAGES limits the
- * image count for a quick run; the default is every lfw-dev image.
+ * template enrolled on either matches probes from either. The page runs what a phone runs: the
+ * models fetched as fp16 wire files and widened (runtime/fp16-wire.ts), against Node's fp32
+ * models. CHEHRA_BROWSER_TEST_IMAGES limits the image count for a quick run; the default is
+ * every lfw-dev image.
  */
 
 let h: Harness;
@@ -25,6 +28,7 @@ let context: BrowserContext;
 let page: Page;
 let node: FacePipeline;
 let profile: string;
+let loaded: string[];
 
 before(async () => {
   requireDatasets();
@@ -32,7 +36,9 @@ before(async () => {
   base = await h.app.listen({ port: 0, host: '127.0.0.1' });
   profile = mkdtempSync(join(tmpdir(), 'chehra-browser-sdk-'));
   context = await launchChromium({ userDataDir: profile });
-  ({ page } = await openSdkPage(context, base));
+  const opened = await openSdkPage(context, base);
+  page = opened.page;
+  loaded = opened.resources.map((r) => r.name);
   node = await createFacePipeline();
 });
 
@@ -46,6 +52,22 @@ after(async () => {
 test('the app origin is cross-origin isolated, so WASM may use threads', async () => {
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   assert.equal(await page.evaluate(() => (window as any).chehraSdk.webThreads() >= 1), true);
+});
+
+test('the page loaded the fp16 wire files the manifest lists, not the fp32 models', async () => {
+  const manifest = JSON.parse(await readFile(new URL('../../models/manifest.json', import.meta.url), 'utf8')) as ModelManifest;
+  const firstLoad = Object.values(PIPELINE_MODEL_IDS).filter((id) => id !== PIPELINE_MODEL_IDS.pose);
+  for (const id of firstLoad) {
+    const entry = manifest.models[id]!;
+    assert.ok(entry.fp16Wire, `${id} has no fp16 wire file`);
+    assert.ok(loaded.includes(`/app/models/${entry.fp16Wire.file}`), `${entry.fp16Wire.file} not loaded: ${loaded.join(', ')}`);
+    assert.ok(!loaded.includes(`/app/models/${entry.file}`), `${entry.file} loaded too`);
+  }
+  const wire = await h.app.inject({ method: 'GET', url: `/app/models/${manifest.models[PIPELINE_MODEL_IDS.embedder]!.fp16Wire!.file}` });
+  assert.equal(wire.statusCode, 200);
+  assert.equal(wire.headers['content-type'], 'application/octet-stream');
+  assert.equal(wire.headers['cross-origin-embedder-policy'], 'require-corp');
+  assert.equal(wire.rawPayload.length, manifest.models[PIPELINE_MODEL_IDS.embedder]!.fp16Wire!.bytes);
 });
 
 test('runtime and models are served from this origin with their MIME types, isolation headers and revalidation', async () => {
@@ -70,24 +92,27 @@ test('runtime and models are served from this origin with their MIME types, isol
   }
 });
 
-test('a model whose bytes do not match the manifest sha256 is refused in the browser', async () => {
-  const error = await page.evaluate(async () => {
-    const sdk = (window as any).chehraSdk;
-    const tampering = async (url: string, init: RequestInit) => {
-      const res = await fetch(url, init);
-      if (!url.endsWith('.onnx')) return res;
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
-      return new Response(bytes);
-    };
-    try {
-      await sdk.fetchModelSource({ base: '/app/models/', fetch: tampering }).load('faceplugin/fr_eye@0.0.1');
-      return 'loaded';
-    } catch (e) {
-      return String(e);
-    }
-  });
-  assert.match(error, /does not match its sha256/);
+test('a model whose bytes do not match the manifest sha256 is refused in the browser, fp16 or fp32', async () => {
+  for (const fp16Wire of [true, false]) {
+    const [clean, tampered] = await page.evaluate(async (fp16Wire) => {
+      const sdk = (window as any).chehraSdk;
+      const tampering = async (url: string, init: RequestInit) => {
+        const res = await fetch(url, init);
+        if (url.endsWith('manifest.json')) return res;
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+        return new Response(bytes);
+      };
+      const attempt = (f?: (url: string, init: RequestInit) => Promise<Response>) =>
+        sdk.fetchModelSource({ base: '/app/models/', fp16Wire, fetch: f }).load('faceplugin/fr_eye@0.0.1').then(
+          (b: Uint8Array) => `loaded ${b.length}`,
+          (e: unknown) => String(e),
+        );
+      return [await attempt(), await attempt(tampering)];
+    }, fp16Wire);
+    assert.equal(clean, 'loaded 207130', `fp16Wire ${fp16Wire}: the untampered file loads, at the model's full length`);
+    assert.match(tampered, /does not match its sha256/, `fp16Wire ${fp16Wire}`);
+  }
 });
 
 test('an oversize image is refused from its header, before any decoding', async () => {

@@ -66,7 +66,7 @@ export async function openSdkPage(context: BrowserContext, base: string, pipelin
     return {
       loadMs,
       crossOriginIsolated,
-      threads: sdk.webThreads(),
+      threads: sdk.webThreads(opts.threads),
       hardwareConcurrency: navigator.hardwareConcurrency,
       userAgent: navigator.userAgent,
       resources: all.map((r) => ({ name: new URL(r.name).pathname, encoded: r.encodedBodySize, decoded: r.decodedBodySize })),

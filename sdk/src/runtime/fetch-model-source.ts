@@ -1,3 +1,4 @@
+import { decodeFp16Wire } from './fp16-wire.js';
 import { manifestEntry, type ModelManifest } from './model-manifest.js';
 import type { ModelSource } from './model-source.js';
 import { zeroSubnormalWeights } from './onnx-subnormals.js';
@@ -7,6 +8,11 @@ export interface FetchModelSourceOptions {
   base: string;
   /** Model ids whose subnormal weights are zeroed after the hash check (WASM has no FTZ). */
   zeroSubnormals?: readonly string[];
+  /**
+   * Fetch a model's fp16 wire file when the manifest lists one, and widen it to fp32 here
+   * (default true): half the bytes. False: the original fp32 file.
+   */
+  fp16Wire?: boolean;
   fetch?: typeof fetch;
   /** Called with each model's id and the bytes transferred (for first-load figures). */
   onLoaded?: (id: string, bytes: number, ms: number) => void;
@@ -37,16 +43,23 @@ export function fetchModelSource(options: FetchModelSourceOptions): ModelSource 
     manifest,
     async load(id: string): Promise<Uint8Array> {
       const entry = manifestEntry(await manifest(), id);
+      const wire = options.fp16Wire !== false ? entry.fp16Wire : undefined;
       const started = performance.now();
-      const res = await doFetch(`${base}${encodeURIComponent(entry.file)}`, { credentials: 'same-origin' });
+      const res = await doFetch(`${base}${encodeURIComponent(wire?.file ?? entry.file)}`, { credentials: 'same-origin' });
       if (!res.ok) throw new Error(`model ${id}: HTTP ${res.status}`);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-      const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-      if (hex !== entry.sha256) throw new Error(`model ${id} does not match its sha256 in the manifest; refusing to run it`);
+      const fetched = new Uint8Array(await res.arrayBuffer());
+      if ((await sha256Hex(fetched)) !== (wire?.sha256 ?? entry.sha256)) throw new Error(`model ${id} does not match its sha256 in the manifest; refusing to run it`);
+      const bytes = wire ? decodeFp16Wire(fetched) : fetched;
+      // The widened model is checked too: what runs is exactly what benchmarks/fp16-wire.ts measured.
+      if (wire && (await sha256Hex(bytes)) !== wire.modelSha256) throw new Error(`model ${id}: the model rebuilt from its fp16 file does not match the manifest; refusing to run it`);
       if (options.zeroSubnormals?.includes(id)) zeroSubnormalWeights(bytes);
-      options.onLoaded?.(id, bytes.byteLength, performance.now() - started);
+      options.onLoaded?.(id, fetched.byteLength, performance.now() - started);
       return bytes;
     },
   };
+}
+
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { encodeFp16Wire } from '@chehra/sdk/fp16-wire';
 import { bundle, BUNDLES, type BundleName } from '../app-bundle.js';
 
 /**
@@ -13,7 +14,9 @@ import { bundle, BUNDLES, type BundleName } from '../app-bundle.js';
  * onnxruntime-web WASM runtime and the models — all from this origin, no CDN. Every answer is
  * cross-origin isolated (COOP + COEP), so the page may use SharedArrayBuffer and WASM threads.
  * Files are public and hold no data; they revalidate by ETag (`no-cache`), so a phone keeps
- * the ~10 MB of runtime and models in its HTTP cache and asks only "still the same?" next time.
+ * the ~7 MB of runtime and models in its HTTP cache and asks only "still the same?" next time.
+ * Models whose manifest entry has an `fp16Wire` are also served in that form (half the bytes),
+ * made from the fp32 file at the first request and checked against the manifest's sha256.
  * API answers, which do hold data, are never cacheable (see app.ts).
  */
 
@@ -48,7 +51,12 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.wasm': 'application/wasm',
   '.onnx': 'application/octet-stream',
+  '.fp16w': 'application/octet-stream',
 };
+
+interface ManifestModels {
+  models: Record<string, { file: string; fp16Wire?: { file: string; sha256: string } }>;
+}
 
 interface Asset {
   raw: Buffer;
@@ -109,7 +117,14 @@ const notFound = (reply: FastifyReply) => reply.code(404).send({ code: 'not_foun
 export async function appAssetRoutes(app: FastifyInstance): Promise<void> {
   const staticFiles = new Set((await readdir(APP_DIR, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name));
   const manifestText = await readFile(join(MODELS_DIR, 'manifest.json'), 'utf8');
-  const modelFiles = new Set(Object.values((JSON.parse(manifestText) as { models: Record<string, { file: string }> }).models).map((m) => m.file));
+  // Served file name → how to make its bytes.
+  const modelFiles = new Map<string, () => Promise<Uint8Array>>();
+  for (const m of Object.values((JSON.parse(manifestText) as ManifestModels).models)) {
+    const fp32 = () => readFile(join(MODEL_CACHE, m.file));
+    modelFiles.set(m.file, fp32);
+    const wire = m.fp16Wire;
+    if (wire) modelFiles.set(wire.file, async () => fp16WireOf(await fp32(), wire.file, wire.sha256));
+  }
   const config = { roles: 'public' as const };
 
   app.addHook('onSend', async (req, reply, payload) => {
@@ -139,7 +154,19 @@ export async function appAssetRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { file: string } }>('/app/models/:file', { config }, (req, reply) => {
     const { file } = req.params;
     if (file === 'manifest.json') return send(req, reply, 'models/manifest.json', async () => Buffer.from(manifestText));
-    if (!modelFiles.has(file)) return notFound(reply);
-    return send(req, reply, `models/${file}`, () => readFile(join(MODEL_CACHE, file)));
+    const load = modelFiles.get(file);
+    if (!load) return notFound(reply);
+    return send(req, reply, `models/${file}`, load);
   });
+}
+
+/**
+ * The fp16 wire form of a model (sdk/src/runtime/fp16-wire.ts). Deterministic, so its sha256 is
+ * pinned in the manifest: a different model file or encoder gives an error here rather than a
+ * file every browser would refuse.
+ */
+function fp16WireOf(model: Uint8Array, file: string, sha256: string): Uint8Array {
+  const { wire } = encodeFp16Wire(model);
+  if (createHash('sha256').update(wire).digest('hex') !== sha256) throw new Error(`${file} made from the model file does not match its sha256 in the manifest`);
+  return wire;
 }
