@@ -119,9 +119,32 @@ function browserSection(r: Json): string {
   const stages = Object.keys(r.stages?.browser ?? {});
   out.push(table(['stage', 'browser median ms', 'browser p95 ms', 'Node median ms', 'Node p95 ms'], stages.map((st) => [st, n(r.stages.browser[st]?.median, 1), n(r.stages.browser[st]?.p95, 1), n(r.stages.node[st]?.median, 1), n(r.stages.node[st]?.p95, 1)])));
   const t = r.subset?.cpuThrottled ?? {};
-  out.push('', `First load into an empty profile: ${n(r.firstLoadBytesGzip / 1e6, 2)} MB on the wire (gzip), ${n(r.firstLoadBytes / 1e6, 2)} MB raw, ${n(r.firstLoadMs / 1000, 1)} s to a ready pipeline. On ${r.subset?.images} images: unthrottled ${n(r.subset?.unthrottled?.total?.median, 1)} ms, CPU throttled 4× ${n(t['4x']?.total?.median, 1)} ms, 6× ${n(t['6x']?.total?.median, 1)} ms; 1 WASM thread ${n(r.subset?.singleThread?.stages?.total?.median, 1)} ms; subnormal weights kept ${n(r.subset?.subnormalsKept?.total?.median, 1)} ms.`);
+  const brotli = r.firstLoadBytesBrotli ? ` (${n(r.firstLoadBytesBrotli / 1e6, 2)} MB if served as brotli)` : '';
+  out.push('', `First load into an empty profile: ${n(r.firstLoadBytesGzip / 1e6, 2)} MB on the wire (gzip)${brotli}, ${n(r.firstLoadBytes / 1e6, 2)} MB raw, ${n(r.firstLoadMs / 1000, 1)} s to a ready pipeline. On ${r.subset?.images} images: unthrottled ${n(r.subset?.unthrottled?.total?.median, 1)} ms, CPU throttled 4× ${n(t['4x']?.total?.median, 1)} ms, 6× ${n(t['6x']?.total?.median, 1)} ms; ${r.subset?.allCores ? `${r.subset.allCores.threads} WASM threads ${n(r.subset.allCores.stages?.total?.median, 1)} ms; fp32 model files ${n(r.subset?.fp32Models?.total?.median, 1)} ms` : `1 WASM thread ${n(r.subset?.singleThread?.stages?.total?.median, 1)} ms; subnormal weights kept ${n(r.subset?.subnormalsKept?.total?.median, 1)} ms`}.`);
+  if (r.firstLoad?.files) out.push('', table(['file', 'gzip bytes', 'brotli bytes', 'raw bytes'], r.firstLoad.files.map((f: Json) => [f.path, f.gzip, f.brotli ?? '', f.bytes])));
   headline.push(['SDK in the browser (WASM) vs Node, same run', `${n(r.medianMs, 1)} vs ${n(r.nodeMedianMs, 1)} ms median: ${n(r.ratioToNode, 2)}× (target ≤ 1.6×)`, `${r.images} lfw-dev images, ${r.threads} WASM thread(s)`]);
   headline.push(['browser first load (models + runtime + app)', `${n(r.firstLoadBytesGzip / 1e6, 2)} MB gzip (target ≤ 8 MB)`, `${n(r.firstLoadBytes / 1e6, 2)} MB raw; fr_pose fetched only when needed`]);
+  return out.join('\n');
+}
+
+function fp16WireSection(r: Json): string {
+  const m = r.perModel ?? {};
+  const out = ['## fp16 weights on the wire (`npm run bench:fp16`)', ''];
+  out.push(`Each model run on the same input with its fp32 weights and with the fp16-rounded weights the browser rebuilds, in Node, on ${r.images} images (lfw-dev + PAD samples); then the whole pipeline, gates enforced, all fp32 against all rounded.`, '');
+  out.push(
+    table(
+      ['model', 'largest change'],
+      [
+        ['detector', `box edges ${n(m.detector?.boxShiftPx?.median, 3)} px median, ${n(m.detector?.boxShiftPx?.p95, 3)} p95, ${n(m.detector?.boxShiftPx?.max, 2)} max; lowest IoU ${n(m.detector?.lowestIoU, 4)}; face count differs on ${m.detector?.facesDiffer}`],
+        ['landmarks', `${n(m.landmarks?.largestShiftPx, 3)} px (${n(100 * m.landmarks?.largestShiftOfEyeDistance, 2)} % of the eye distance)`],
+        ['eyes', `closed probability ${n(m.eyes?.largestChange, 4)}`],
+        ['liveness (same crop)', `score ${n(m.liveness?.largestChange, 4)}, ${m.liveness?.decisionsFlipped} decisions flipped (fp32 box moved 0.05 px: ${n(m.liveness?.fp32BoxMoved0_05px?.largestChange, 3)}, ${m.liveness?.fp32BoxMoved0_05px?.decisionsFlipped} flipped)`],
+        ['head pose', `${n(m.pose?.largestChangeDegrees, 2)}°`],
+        ['embedder (same aligned face)', `lowest cosine ${n(m.embedder?.lowestCosine, 6)}`],
+        ['whole pipeline', `${r.pipeline?.bothAccepted} accepted by both, lowest cosine ${n(r.pipeline?.lowestCosine, 6)}; ${r.pipeline?.gateDisagreements?.length} gate decisions differ (liveness near its threshold)`],
+      ],
+    ),
+  );
   return out.join('\n');
 }
 
@@ -328,7 +351,7 @@ function genericSection(name: string, r: Json): string {
 export function writeReport(): { report: string; readmeUpdated: boolean } {
   headline.length = 0;
   const names = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.json') && f !== 'runner.json').map((f) => f.slice(0, -5)) : [];
-  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'envelope-open', 'service', 'load', 'scale', 'scale-district', 'scale-pglite', 'shards'];
+  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'fp16-wire', 'envelope-open', 'service', 'load', 'scale', 'scale-district', 'scale-pglite', 'shards'];
   names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const runner = load('runner');
   const sections: string[] = [];
@@ -344,7 +367,7 @@ export function writeReport(): { report: string; readmeUpdated: boolean } {
     prov.push([name, p.date, p.commit, p.node, p.cpu, p.load, last ? `${last.status} (${n(last.seconds, 0)} s)` : 'not in the last runner pass']);
     try {
       sections.push(
-        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : name === 'db-params' ? dbParamsSection(r) : genericSection(name, r),
+        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'fp16-wire' ? fp16WireSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : name === 'db-params' ? dbParamsSection(r) : genericSection(name, r),
       );
     } catch (err) {
       sections.push(`## ${name}\n\nThis result could not be summarised (${(err as Error).message}); see \`results/${name}.json\`.`);

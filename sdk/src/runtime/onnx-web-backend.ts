@@ -8,8 +8,11 @@ export interface OnnxWebOptions {
   /**
    * WASM threads. Default when the page is cross-origin isolated (SharedArrayBuffer exists only
    * then): one core fewer than the device has, at most 4 — the page's own thread needs a core for
-   * the camera and the UI. Measured on a 2-core machine under load: 2 threads took 622 ms per
-   * image, 1 thread 315 ms (benchmarks/results/browser.json). Not isolated: 1.
+   * the camera and the UI. Not isolated: 1. ort's own default, ceil(cores / 2), is no better
+   * founded. Measured on a shared 2-core machine (load average ~4), two browsers interleaved
+   * image by image on 20 lfw-dev images: 1 thread 104 ms, 2 threads 178 ms per image (with
+   * ort's proxy worker: 151 vs 297) — a thread pool's workers wait for a core that is busy. On a
+   * quiet machine, `npm run bench:browser` measures the all-cores case beside the default.
    */
   threads?: number;
 }
