@@ -15,7 +15,7 @@ import { Pyramid } from './pyramid.js';
 import { DEFAULT_QUALITY, judgeQuality, type QualityThresholds } from './quality.js';
 import { MESSAGES, type FailureReason } from './reasons.js';
 import type { FaceFailure, FaceLocation, FaceResult, Stage, StageTimings } from './result.js';
-import { warpRgb } from './warp.js';
+import { warpRgbBicubic } from './warp.js';
 
 /**
  * What a platform provides: an inference engine, model bytes and a decoder. Node's comes from
@@ -182,7 +182,7 @@ export async function buildFacePipeline(platform: FacePlatform, options: FacePip
 
       stage = 'align';
       const { alignedToSource } = alignmentMap(five);
-      aligned = warpRgb(pyramid, alignedToSource, ALIGNED_SIZE, ALIGNED_SIZE);
+      aligned = warpRgbBicubic(pyramid, alignedToSource, ALIGNED_SIZE, ALIGNED_SIZE);
       lap('align');
 
       // With two or more threads the embedding runs beside the quality and liveness models

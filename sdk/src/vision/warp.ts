@@ -51,6 +51,92 @@ export function warpRgb(pyramid: Pyramid, outputToSource: Affine, outW: number, 
   return { width: outW, height: outH, data: out };
 }
 
+/** Keys' cubic convolution weights for the taps at offsets −1, 0, 1, 2 from floor(s); a = −0.75 as OpenCV's INTER_CUBIC. */
+function cubicWeights(t: number, w: Float32Array, at: number): void {
+  const A = -0.75;
+  const t1 = t + 1;
+  const u = 1 - t;
+  const w0 = ((A * t1 - 5 * A) * t1 + 8 * A) * t1 - 4 * A;
+  const w1 = ((A + 2) * t - (A + 3)) * t * t + 1;
+  const w2 = ((A + 2) * u - (A + 3)) * u * u + 1;
+  w[at] = w0;
+  w[at + 1] = w1;
+  w[at + 2] = w2;
+  w[at + 3] = 1 - w0 - w1 - w2;
+}
+
+/** 0…255, rounded: the cubic kernel overshoots at edges. */
+const toByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : v + 0.5);
+
+/**
+ * warpRgb with bicubic instead of bilinear sampling, for the embedder's aligned face. Bilinear
+ * blurs by an amount that depends on where each output pixel falls between source pixels (none
+ * on a pixel, a two-pixel average half-way), so the same face aligned a fraction of a pixel
+ * differently comes out differently sharp; the cubic kernel's response varies far less with that
+ * phase and keeps the detail at LFW-like scales (1.0–1.3 source px per output px). Measured on
+ * every comparison of lfw-dev's 807 images (benchmarks/accuracy.ts): genuine scores +0.0013 on
+ * average, d' +0.04 (identity bootstrap 95% interval +0.027…+0.056), with both embedding recipes.
+ * Same black border and pyramid level as warpRgb. ~1 ms for 112×112 (bilinear: ~0.4 ms).
+ */
+export function warpRgbBicubic(pyramid: Pyramid, outputToSource: Affine, outW: number, outH: number): RgbImage {
+  const { image: src, map } = pyramid.levelFor(outputToSource, affineScale(outputToSource));
+  const [a, b, c, d, e, f] = map;
+  const out = new Uint8Array(outW * outH * 3);
+  const s = src.data;
+  const w = src.width;
+  const h = src.height;
+  const stride = w * 3;
+  const wt = new Float32Array(8); // x weights 0..3, y weights 4..7
+  let o = 0;
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++, o += 3) {
+      const sx = a * x + b * y + c;
+      const sy = d * x + e * y + f;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      // All 16 taps (x0−1…x0+2, y0−1…y0+2) outside the source: black.
+      if (x0 < -2 || y0 < -2 || x0 > w || y0 > h) continue;
+      cubicWeights(sx - x0, wt, 0);
+      cubicWeights(sy - y0, wt, 4);
+      let r = 0;
+      let g = 0;
+      let bl = 0;
+      if (x0 >= 1 && y0 >= 1 && x0 + 2 < w && y0 + 2 < h) {
+        // All taps inside (nearly every pixel of a face): no bounds checks.
+        let p = (y0 - 1) * stride + (x0 - 1) * 3;
+        for (let j = 4; j < 8; j++, p += stride) {
+          const wj = wt[j]!;
+          const k0 = wj * wt[0]!;
+          const k1 = wj * wt[1]!;
+          const k2 = wj * wt[2]!;
+          const k3 = wj * wt[3]!;
+          r += k0 * s[p]! + k1 * s[p + 3]! + k2 * s[p + 6]! + k3 * s[p + 9]!;
+          g += k0 * s[p + 1]! + k1 * s[p + 4]! + k2 * s[p + 7]! + k3 * s[p + 10]!;
+          bl += k0 * s[p + 2]! + k1 * s[p + 5]! + k2 * s[p + 8]! + k3 * s[p + 11]!;
+        }
+      } else {
+        for (let j = 0; j < 4; j++) {
+          const yy = y0 - 1 + j;
+          if (yy < 0 || yy >= h) continue;
+          for (let i = 0; i < 4; i++) {
+            const xx = x0 - 1 + i;
+            if (xx < 0 || xx >= w) continue;
+            const k = wt[4 + j]! * wt[i]!;
+            const p = yy * stride + xx * 3;
+            r += k * s[p]!;
+            g += k * s[p + 1]!;
+            bl += k * s[p + 2]!;
+          }
+        }
+      }
+      out[o] = toByte(r);
+      out[o + 1] = toByte(g);
+      out[o + 2] = toByte(bl);
+    }
+  }
+  return { width: outW, height: outH, data: out };
+}
+
 /**
  * Per-output-coordinate source indices and weights along one axis. A neighbour outside the
  * source gets weight 0 (black border) and a harmless in-range index, so the inner loop has no
