@@ -23,7 +23,7 @@ import cliProgress from 'cli-progress';
 import { createFacePipeline, cosineSimilarity, DEFAULT_QUALITY, type EmbeddingRecipe, type FacePipeline, type FailureReason } from '../sdk/src/node.js';
 import { crossValidatedThreshold, evaluateGalleryPolicies, hardestImpostors } from './lib/enrolment-policy.js';
 import { identityOf, imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
-import { kFoldAccuracy, type ScoredPair } from './lib/folds.js';
+import { kFoldAccuracy, kFoldErrors, type ScoredPair } from './lib/folds.js';
 import { auc, eer, errorsAt, rocCurve, tarAtFar, thresholdForFar } from './lib/roc.js';
 import { rocSvg } from './lib/roc-svg.js';
 import { runInfo } from './lib/run-info.js';
@@ -136,6 +136,14 @@ const policies = Object.fromEntries(
   }),
 );
 const hardest = hardestImpostors(embeddings, operating);
+// What to look at first when the accuracy moves: the pairs the 10-fold figure counts wrong, and
+// the CSV's hardest pairs on either side (public LFW names and scores; no field data here).
+const round4 = (x: number) => +x.toFixed(4);
+const csvPairErrors = {
+  misclassified: kFoldErrors(scored, folded).map((p) => ({ a: p.a, b: p.b, same: p.same, score: round4(p.score), foldThreshold: round4(p.threshold) })),
+  lowestGenuine: scored.filter((p) => p.same).sort((x, y) => x.score - y.score).slice(0, 10).map((p) => ({ a: p.a, b: p.b, score: round4(p.score) })),
+  highestImpostor: scored.filter((p) => !p.same).sort((x, y) => y.score - x.score).slice(0, 10).map((p) => ({ a: p.a, b: p.b, score: round4(p.score) })),
+};
 
 const report = {
   dataset: ds.root,
@@ -162,6 +170,7 @@ const report = {
     foldThresholds: folded.thresholds,
     meanThreshold: folded.thresholds.reduce((s, t) => s + t, 0) / folded.thresholds.length,
   },
+  csvPairErrors,
   thresholdAtFar: { '1e-2': tar2.threshold, '1e-3': tar3.threshold },
   calibration: {
     note: 'threshold at FAR 1e-3 over every cross-identity pair of the embedded images, and what it gives',
@@ -210,7 +219,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 console.log(`
 dataset            ${ds.root} (${scored.length} pairs, ${ds.images.length} images, ${seconds.toFixed(1)} s)
 model              ${pipeline.modelId}
-accuracy (${folded.folds}-fold)  ${pct(folded.mean)} ± ${pct(folded.std)}   [folds: ${folded.foldSource}]
+accuracy (${folded.folds}-fold)  ${pct(folded.mean)} ± ${pct(folded.std)}   [folds: ${folded.foldSource}; ${csvPairErrors.misclassified.length} pairs wrong, listed in csvPairErrors]
 ROC AUC            ${report.auc.toFixed(5)}
 EER                ${pct(report.eer)}
 TAR @ FAR 1e-2     ${pct(tar2.tar)}

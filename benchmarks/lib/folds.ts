@@ -35,27 +35,27 @@ const accuracyAt = (pairs: readonly ScoredPair[], t: number) =>
   pairs.reduce((n, p) => n + ((p.score >= t) === p.same ? 1 : 0), 0) / pairs.length;
 
 /**
- * k-fold accuracy with the threshold chosen on the other k−1 folds. With the CSV's folds when it
- * has k of them (full LFW); otherwise pairs are dealt into k folds by index within each class,
- * so every fold holds the same share of genuine and impostor pairs.
+ * How pairs are dealt into k folds: by the CSV's fold column when it has k of them (full LFW);
+ * otherwise by index within each class, so every fold holds the same share of genuine and
+ * impostor pairs.
  */
-export function kFoldAccuracy(pairs: readonly ScoredPair[], k = 10): FoldedAccuracy {
+function assignFolds<T extends ScoredPair>(pairs: readonly T[], k: number): { foldSource: FoldedAccuracy['foldSource']; foldOf: (p: T) => number } {
   const csvFolds = [...new Set(pairs.map((p) => p.fold))];
-  let foldOf: (p: ScoredPair, i: number) => number;
-  let foldSource: FoldedAccuracy['foldSource'];
   if (csvFolds.length === k) {
     const index = new Map(csvFolds.sort((a, b) => a - b).map((f, i) => [f, i]));
-    foldOf = (p) => index.get(p.fold)!;
-    foldSource = 'csv';
-  } else {
-    const rank = new Map<ScoredPair, number>();
-    let g = 0;
-    let im = 0;
-    for (const p of pairs) rank.set(p, p.same ? g++ : im++);
-    foldOf = (p) => rank.get(p)! % k;
-    foldSource = 'stratified-by-index';
+    return { foldSource: 'csv', foldOf: (p) => index.get(p.fold)! };
   }
-  const assigned = pairs.map((p, i) => ({ p, f: foldOf(p, i) }));
+  const rank = new Map<T, number>();
+  let g = 0;
+  let im = 0;
+  for (const p of pairs) rank.set(p, p.same ? g++ : im++);
+  return { foldSource: 'stratified-by-index', foldOf: (p) => rank.get(p)! % k };
+}
+
+/** k-fold accuracy with the threshold chosen on the other k−1 folds (folds: see assignFolds). */
+export function kFoldAccuracy(pairs: readonly ScoredPair[], k = 10): FoldedAccuracy {
+  const { foldSource, foldOf } = assignFolds(pairs, k);
+  const assigned = pairs.map((p) => ({ p, f: foldOf(p) }));
   const accuracies: number[] = [];
   const thresholds: number[] = [];
   for (let f = 0; f < k; f++) {
@@ -68,4 +68,12 @@ export function kFoldAccuracy(pairs: readonly ScoredPair[], k = 10): FoldedAccur
   const mean = accuracies.reduce((s, a) => s + a, 0) / k;
   const std = Math.sqrt(accuracies.reduce((s, a) => s + (a - mean) ** 2, 0) / k);
   return { foldSource, folds: k, accuracies, thresholds, mean, std };
+}
+
+/** The pairs the k-fold accuracy counts as errors, each with the threshold its fold was judged at. */
+export function kFoldErrors<T extends ScoredPair>(pairs: readonly T[], folded: FoldedAccuracy): Array<T & { threshold: number }> {
+  const { foldOf } = assignFolds(pairs, folded.folds);
+  return pairs
+    .map((p) => ({ ...p, threshold: folded.thresholds[foldOf(p)]! }))
+    .filter((p) => (p.score >= p.threshold) !== p.same);
 }
