@@ -13,7 +13,9 @@ import { createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness
  * distribution, the audit entry, COMMIT. It is 12 with the lock on the beneficiary's face attempts
  * of the day (issue 10: every attempt for her waits for the one before it, so the daily limit
  * cannot be raced by parallel probes from many devices) and the bounded template refresh after a
- * confident match (templates.ts).
+ * confident match (templates.ts). It is 10 again (issue 11): the refresh's UPDATE is sent only when
+ * the score query shows it could change a template (at most once in 30 days), and the
+ * verification and its distribution are one statement.
  */
 let h: Harness;
 let db: Database;
@@ -45,11 +47,26 @@ function counting(inner: Database): Database {
   };
 }
 
-test('a matching verification takes 12 statements, none on the audit head', async () => {
+test('a matching verification takes 10 statements, none on the audit head', async () => {
   const { id } = await enrolledBeneficiary(h, syntheticFace(120, h.dim));
   statements = [];
   const r = await h.call('POST', '/v1/verifications', await h.token(WORKER), { beneficiaryId: id, envelope: h.seal(syntheticFace(120, h.dim, 0.3, 1), WORKER.sub) });
   assert.equal(r.body.match, true);
-  assert.equal(statements.length, 12, statements.join('\n'));
+  assert.equal(statements.length, 10, statements.join('\n'));
+  assert.ok(!statements.some((s) => /^UPDATE templates/.test(s)), 'no refresh UPDATE for a template enrolled today');
   assert.ok(!statements.some((s) => /audit_head/.test(s)), 'no writer touches the audit head');
+});
+
+test('a confident match 30 days after the enrolment also sends the refresh: its UPDATE and its audit entry', async () => {
+  const { id } = await enrolledBeneficiary(h, syntheticFace(121, h.dim));
+  h.setNow(new Date(Date.now() + 35 * 86_400_000));
+  try {
+    statements = [];
+    const r = await h.call('POST', '/v1/verifications', await h.token(WORKER), { beneficiaryId: id, envelope: h.seal(syntheticFace(121, h.dim, 0.2, 1), WORKER.sub) });
+    assert.equal(r.body.match, true);
+    assert.equal(statements.filter((s) => /^UPDATE templates/.test(s)).length, 1, statements.join('\n'));
+    assert.equal(statements.length, 12, statements.join('\n'));
+  } finally {
+    h.setNow(undefined);
+  }
 });

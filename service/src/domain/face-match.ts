@@ -1,5 +1,5 @@
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
-import { scoreBeneficiaryTemplates } from '../db/repositories/templates.js';
+import { scoreBeneficiaryTemplates, type TemplateScore } from '../db/repositories/templates.js';
 import type { Queryable } from '../db/types.js';
 import type { Probe } from './probe.js';
 
@@ -8,7 +8,7 @@ export type FaceMatch =
   | { status: 'not_enrolled' }
   | { status: 'model_mismatch' }
   | { status: 'template_expired' }
-  | { status: 'scored'; outcome: 'match' | 'no_match'; score: number; threshold: number };
+  | { status: 'scored'; outcome: 'match' | 'no_match'; score: number; threshold: number; current: TemplateScore[] };
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
@@ -22,5 +22,5 @@ export async function matchFace(tx: Queryable, person: Pick<Beneficiary, 'id' | 
   if (current.length === 0) return { status: 'template_expired' };
   const score = round(Math.max(...current.map((t) => t.score)));
   const threshold = probe.model.matchThreshold;
-  return { status: 'scored', outcome: score >= threshold ? 'match' : 'no_match', score, threshold };
+  return { status: 'scored', outcome: score >= threshold ? 'match' : 'no_match', score, threshold, current };
 }

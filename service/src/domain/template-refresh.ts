@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
-import { refreshTemplate } from '../db/repositories/templates.js';
+import { refreshTemplate, type TemplateScore } from '../db/repositories/templates.js';
 import type { Queryable } from '../db/types.js';
 import { isChild } from './categories.js';
 import type { Probe } from './probe.js';
@@ -20,10 +20,23 @@ import type { Probe } from './probe.js';
  */
 export const REFRESH_POLICY = { margin: 0.25, minDays: 30, maxRefreshes: 24, weight: 0.2 } as const;
 
-export async function refreshAfterMatch(tx: Queryable, b: Beneficiary, probe: Probe, score: number, now: Date, actor: string): Promise<boolean> {
+export async function refreshAfterMatch(tx: Queryable, b: Beneficiary, probe: Probe, score: number, now: Date, actor: string, scored: readonly TemplateScore[]): Promise<boolean> {
   if (isChild(b.category) || score < probe.model.matchThreshold + REFRESH_POLICY.margin) return false;
+  if (!scored.some((t) => mayRefresh(t, probe.quality, now))) return false;
   const done = await refreshTemplate(tx, { beneficiaryId: b.id, home: b, modelId: probe.model.id, probe: probe.embedding, weight: REFRESH_POLICY.weight, quality: probe.quality, now, minDays: REFRESH_POLICY.minDays, maxRefreshes: REFRESH_POLICY.maxRefreshes });
   if (!done) return false;
   await appendAudit(tx, { actor, role: 'worker', action: 'template.refreshed', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { templateId: done.id, refreshCount: done.refreshCount } }, now);
   return true;
+}
+
+/**
+ * Whether the refresh UPDATE could change this template, from what the score query already read:
+ * most matches are within 30 days of the last change, and skipping their UPDATE (two 512-d vectors
+ * bound for nothing) takes one of the verification's statements away. The UPDATE's own WHERE stays
+ * the rule (a concurrent refresh is decided there); this may only say "maybe" where that WHERE could
+ * hold. Qualities compare as float4, the column's type, as PostgreSQL compares them.
+ */
+export function mayRefresh(t: Pick<TemplateScore, 'quality' | 'refreshCount' | 'refreshedAt' | 'createdAt'>, quality: number, now: Date): boolean {
+  const unchangedSince = now.getTime() - REFRESH_POLICY.minDays * 86_400_000;
+  return t.refreshCount < REFRESH_POLICY.maxRefreshes && Math.fround(t.quality) <= Math.fround(quality) && (t.refreshedAt ?? t.createdAt).getTime() <= unchangedSince;
 }

@@ -1,7 +1,8 @@
 import type { Scheme } from '@chehra/contract';
 import { appendAudit } from '../db/repositories/audit.js';
 import type { Beneficiary } from '../db/repositories/beneficiaries.js';
-import { insertVerification, recordDistribution, setVerificationOutcome, visitState, type VerificationOutcome } from '../db/repositories/verifications.js';
+import type { TemplateScore } from '../db/repositories/templates.js';
+import { insertMatchAndDistribution, insertVerification, setVerificationOutcome, visitState, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { openFallbackCase } from '../db/repositories/fallback-cases.js';
 import { lockFaceAttempts, recordFailedAttempt, recordRefusedAttempt } from '../db/repositories/face-attempts.js';
@@ -35,9 +36,11 @@ export interface VerificationResult {
   fallback?: FallbackAdvice;
   /** Set when the answer is a refusal (409) rather than a decision. */
   refusal?: { code: string; message: string };
+  /** The current templates that were scored (for the refresh after a match); never in an answer. */
+  templates?: TemplateScore[];
 }
 
-type Decision = Pick<VerificationResult, 'outcome' | 'score' | 'threshold' | 'fallback' | 'refusal'>;
+type Decision = Pick<VerificationResult, 'outcome' | 'score' | 'threshold' | 'fallback' | 'refusal' | 'templates'>;
 
 const EXHAUSTED_MESSAGE = 'Face attempts for this beneficiary are used up for today: complete the visit by OTP or supervisor attestation.';
 
@@ -75,7 +78,7 @@ async function decide(tx: Queryable, input: VerificationInput, month: string, fa
   // The score and threshold are kept for the verification row and the admin's case view; the
   // worker's answer is built from the outcome alone (routes/verifications.ts).
   const { outcome, score, threshold } = face;
-  return outcome === 'match' ? { outcome, score, threshold } : { outcome, score, threshold, fallback: fallbackFor('no_match') };
+  return outcome === 'match' ? { outcome, score, threshold, templates: face.current } : { outcome, score, threshold, fallback: fallbackFor('no_match') };
 }
 
 /**
@@ -101,7 +104,15 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
     quality: input.probe.quality,
     liveness: input.probe.liveness,
   };
-  const verificationId = await insertVerification(tx, { ...base, deviceId: input.deviceId, outcome: decision.outcome, at: input.now });
+  const row = { ...base, deviceId: input.deviceId, outcome: decision.outcome, at: input.now };
+  if (decision.outcome === 'match') {
+    const { verificationId, distributionId } = await insertMatchAndDistribution(tx, row, month);
+    if (distributionId) return { verificationId, month, distributionId, ...decision };
+    // Lost the race to a concurrent verification of the same beneficiary: that one delivered the ration.
+    await setVerificationOutcome(tx, verificationId, 'already_distributed');
+    return { verificationId, month, distributionId: null, ...decision, outcome: 'already_distributed', refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
+  }
+  const verificationId = await insertVerification(tx, row);
   if (decision.outcome === 'face_attempts_exhausted') {
     await recordRefusedAttempt(tx, attemptKey);
     const opened = await openCase(tx, input, month, verificationId, 'no_match');
@@ -111,13 +122,7 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
     const fallback = await adviseFallback(tx, input, month, verificationId, decision.fallback.reason as FaceFailureReason);
     return { verificationId, month, distributionId: null, ...decision, fallback };
   }
-  if (decision.outcome !== 'match') return { verificationId, month, distributionId: null, ...decision };
-
-  const distributionId = await recordDistribution(tx, { beneficiaryId: b.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
-  if (distributionId) return { verificationId, month, distributionId, ...decision };
-  // Lost the race to a concurrent verification of the same beneficiary: that one delivered the ration.
-  await setVerificationOutcome(tx, verificationId, 'already_distributed');
-  return { verificationId, month, distributionId: null, ...decision, outcome: 'already_distributed', refusal: { code: 'already_distributed', message: "this month's ration was already given to this beneficiary" } };
+  return { verificationId, month, distributionId: null, ...decision };
 }
 
 /** The month's case for this beneficiary, opened now if there is none (audited when it is new). */

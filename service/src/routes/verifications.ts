@@ -26,7 +26,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     const result = await ctx.db.transaction(async (tx) => {
       if (!(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
       const r = await decideVerification(tx, { beneficiary: b, probe, scheme, worker: p.sub, awc: p.awc!, now, livenessThreshold: ctx.models.livenessThreshold, deviceId: req.body.deviceId ?? null, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
-      if (r.outcome === 'match' && r.score !== null) await refreshAfterMatch(tx, b, probe, r.score, now, p.sub);
+      if (r.outcome === 'match' && r.score !== null) await refreshAfterMatch(tx, b, probe, r.score, now, p.sub, r.templates ?? []);
       await appendAudit(tx, {
         actor: p.sub,
         role: p.role,

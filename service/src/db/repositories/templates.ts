@@ -76,6 +76,11 @@ export interface TemplateScore {
   modelId: string;
   score: number;
   expired: boolean;
+  /** What a refresh after a match depends on (template-refresh.ts), read here so a match that cannot refresh costs no UPDATE. */
+  quality: number;
+  refreshCount: number;
+  refreshedAt: Date | null;
+  createdAt: Date;
 }
 
 /**
@@ -85,10 +90,11 @@ export interface TemplateScore {
  * computed where the model matches (cosine across models means nothing).
  */
 export async function scoreBeneficiaryTemplates(db: Queryable, beneficiaryId: string, home: TemplateHome, modelId: string, probe: Float32Array, now: Date): Promise<TemplateScore[]> {
-  const { rows } = await db.query<{ templateId: string; modelId: string; score: number | null; expired: boolean }>(
+  const { rows } = await db.query<Omit<TemplateScore, 'score'> & { score: number | null }>(
     `SELECT id AS "templateId", model_id AS "modelId",
             CASE WHEN model_id = $2 THEN 1 - (embedding <=> $3) END AS score,
-            (expires_at IS NOT NULL AND expires_at <= $4) AS expired
+            (expires_at IS NOT NULL AND expires_at <= $4) AS expired,
+            quality, refresh_count AS "refreshCount", refreshed_at AS "refreshedAt", created_at AS "createdAt"
      FROM templates WHERE state = $5 AND district = $6 AND beneficiary_id = $1
      ORDER BY score DESC NULLS LAST`,
     [beneficiaryId, modelId, db.vector(probe), now, home.state, home.district],

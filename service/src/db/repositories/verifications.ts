@@ -24,13 +24,30 @@ export interface NewVerification {
   at?: Date;
 }
 
+const INSERT_VERIFICATION = `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15::timestamptz, now())) RETURNING id`;
+const verificationParams = (v: NewVerification) => [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null, v.at ?? null];
+
 export async function insertVerification(tx: Queryable, v: NewVerification): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15::timestamptz, now())) RETURNING id`,
-    [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null, v.at ?? null],
-  );
+  const { rows } = await tx.query<{ id: string }>(INSERT_VERIFICATION, verificationParams(v));
   return rows[0]!.id;
+}
+
+/**
+ * A face match and its month's ration in one statement (one round trip fewer on the path every
+ * THR visit takes). The distribution is null when this beneficiary already had the month's ration:
+ * the unique key decides, under concurrency too, exactly as recordDistribution.
+ */
+export async function insertMatchAndDistribution(tx: Queryable, v: NewVerification, month: string): Promise<{ verificationId: string; distributionId: string | null }> {
+  const { rows } = await tx.query<{ verificationId: string; distributionId: string | null }>(
+    `WITH v AS (${INSERT_VERIFICATION}),
+     d AS (INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc)
+           SELECT $1, $2, $16::date, 'face', v.id, $3, $4 FROM v
+           ON CONFLICT (beneficiary_id, scheme, month) DO NOTHING RETURNING id)
+     SELECT v.id AS "verificationId", (SELECT id FROM d) AS "distributionId" FROM v`,
+    [...verificationParams(v), month],
+  );
+  return rows[0]!;
 }
 
 /** A verification lost the race for the month's ration to a concurrent one: it is recorded as such. */
