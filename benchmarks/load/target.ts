@@ -95,8 +95,11 @@ export async function runTarget(target: string, withMixed: boolean, maxN: number
     const reservePerUnitRate = S.reps * S.fixedSeconds * LEVELS.reduce((a, l) => a + l, 0) + (withMixed ? S.mixedSeconds * S.mixedShare * MIXED_NEEDS_SEEDED : 0) + 2;
     let toppedUp = 0;
     if (url) {
-      // Enough for search steps around 1.2 × the estimate and the runs after them; the service idles meanwhile.
-      const need = Math.min(maxN, Math.ceil(1.2 * estimate.rate * (S.maxSteps * S.stepSeconds + reservePerUnitRate)) + c.cursor) - ids.length;
+      // Enough for search steps up to 2.5 × the estimate and the runs after them; the service idles
+      // meanwhile. The closed loop (8 in flight) underestimates what an open loop sustains — the
+      // server passed 1.7 × its estimate when a 1.2 × top-up stopped the search before any rate
+      // failed — and a search that runs out of beneficiaries reports a floor, not the maximum.
+      const need = Math.min(maxN, Math.ceil(2.5 * estimate.rate * (S.maxSteps * S.stepSeconds + reservePerUnitRate)) + c.cursor) - ids.length;
       if (need > 0) {
         const tTop = performance.now();
         const topDb = await openDb(dataDir, url);
