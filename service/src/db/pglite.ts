@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { parse as pgliteParse, PGlite, protocol } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Database, Queryable } from './types.js';
@@ -20,35 +20,81 @@ export async function openPglite(dataDir: string | undefined, opts: { log?: (msg
     await lock?.release();
     throw err;
   }
-  // Embeddings go as pgvector's binary form, as to a server. PGlite sends a parameter as binary
-  // when the serializer for its type returns bytes; for a type it has no serializer for, it would
-  // send String(value). Parsing 512 floats from text cost ~1 ms of PGlite's one core per vector
-  // (benchmarks/db-params.ts: 1375 µs text against 340 µs binary per 1:1 score), and a match sends
-  // up to three. The vector type's OID exists once migration 001 has created the extension, so it
-  // is looked up the first time a query carries bytes.
-  let serializers: { serializers: Record<number, (x: unknown) => string> } | undefined;
-  const options = async (q: Pick<PGlite, 'query'>, params?: unknown[]) => {
-    if (serializers || !params?.some((p) => p instanceof Uint8Array)) return serializers;
-    const oid = (await q.query<{ oid: number | null }>("SELECT to_regtype('vector')::oid AS oid")).rows[0]?.oid;
-    // Passed through as they are: bytes go binary, a vector written as text stays text.
-    if (oid) serializers = { serializers: { [oid]: (x) => x as string } };
-    return serializers;
-  };
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
-    query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await q.query<T>(sql, params, await options(q, params))).rows }),
+  const prepared = preparedStatements(pg);
+  const wrap = (q: Pick<PGlite, 'query' | 'exec'>, inTransaction: boolean): Queryable => ({
+    query: async <T>(sql: string, params?: unknown[]) =>
+      params?.length ? { rows: await prepared.run<T>(sql, params, inTransaction) } : { rows: (await q.query<T>(sql)).rows },
     exec: async (sql: string) => {
       await q.exec(sql);
     },
     vector: encodeVectorBinary,
   });
-  const base = wrap(pg);
+  const base = wrap(pg, false);
   return {
     kind: 'pglite',
     ...base,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx, true))),
     close: async () => {
       await pg.close();
       await lock?.release();
+    },
+  };
+}
+
+/**
+ * Statements with parameters as named prepared statements, as on the server (postgres.ts). PGlite's
+ * query() parses, plans and describes every statement anew, in five calls into the WASM backend
+ * (Parse, Describe, Bind, Describe, Execute, then Sync); here a statement is parsed and described
+ * once per instance, and each run is one call: Bind, Describe, Execute, Sync. PGlite's own
+ * serializers and parsers turn values into parameters and rows back into values, so results are
+ * what query() gives. execProtocol takes no lock of its own: outside a transaction the call takes
+ * PGlite's exclusive lock (as query() does); inside one, the transaction already holds it and the
+ * call takes the query lock, as the transaction's own queries do.
+ */
+function preparedStatements(pg: PGlite) {
+  const statements = new Map<string, { name: string; paramTypes: number[] }>();
+  const { serialize } = protocol;
+  const concat = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  const prepare = async (text: string) => {
+    let st = statements.get(text);
+    if (!st) {
+      const name = `chehra_${statements.size + 1}`;
+      const { messages } = await pg.execProtocol(concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]), { syncToFs: false });
+      st = { name, paramTypes: pgliteParse.parseDescribeStatementResults(messages) };
+      statements.set(text, st);
+    }
+    return st;
+  };
+  const runOnce = async <T>(text: string, params: unknown[]): Promise<T[]> => {
+    const st = await prepare(text);
+    const values = params.map((v, i) => {
+      if (v === null || v === undefined) return null;
+      // Bytes go as they are, in binary: embeddings in pgvector's binary form (vector-param.ts), as
+      // to a server. Parsing 512 floats from text cost ~1 ms of PGlite's one core per vector
+      // (benchmarks/db-params.ts: 1375 µs text against 340 µs binary per 1:1 score).
+      if (v instanceof Uint8Array) return v;
+      const ser = pg.serializers[st.paramTypes[i]!];
+      return ser ? ser(v) : String(v);
+    });
+    const { messages } = await pg.execProtocol(concat([serialize.bind({ statement: st.name, values: values as string[] }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]), { syncToFs: false });
+    return (pgliteParse.parseResults(messages, pg.parsers)[0]?.rows ?? []) as T[];
+  };
+  return {
+    async run<T>(text: string, params: unknown[], inTransaction: boolean): Promise<T[]> {
+      if (inTransaction) return pg._runExclusiveQuery(() => runOnce<T>(text, params));
+      return pg.runExclusive(async () => {
+        const rows = await runOnce<T>(text, params);
+        await pg.syncToFs();
+        return rows;
+      });
     },
   };
 }
