@@ -51,6 +51,8 @@ export async function openPglite(dataDir: string | undefined, opts: { log?: (msg
  * PGlite's exclusive lock (as query() does); inside one, the transaction already holds it and the
  * call takes the query lock, as the transaction's own queries do.
  */
+const MAX_PREPARED = 1000;
+
 function preparedStatements(pg: PGlite) {
   const statements = new Map<string, { name: string; paramTypes: number[] }>();
   const { serialize } = protocol;
@@ -66,10 +68,12 @@ function preparedStatements(pg: PGlite) {
   const prepare = async (text: string) => {
     let st = statements.get(text);
     if (!st) {
-      const name = `chehra_${statements.size + 1}`;
+      // The service's statements are a fixed set; should texts ever be built from values, the
+      // ones past the cap go unnamed (parsed every time) instead of piling up in the backend.
+      const name = statements.size < MAX_PREPARED ? `chehra_${statements.size + 1}` : '';
       const { messages } = await pg.execProtocol(concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]), { syncToFs: false });
       st = { name, paramTypes: pgliteParse.parseDescribeStatementResults(messages) };
-      statements.set(text, st);
+      if (name) statements.set(text, st);
     }
     return st;
   };
