@@ -116,6 +116,18 @@ test('weekly exclusion figures: every week of the period from its Monday (India)
       const b = await h2.call('POST', '/v1/beneficiaries', worker, { category: 'pregnant', name: `B${i}` });
       cases.push((await h2.call('POST', '/v1/fallback-cases', worker, { beneficiaryId: b.body.id, reason: 'camera_fault' })).body.id);
     }
+    // Another state has a district coded D1 too (codes repeat across states): its cases, verifications
+    // and rations this week must not reach S1/D1's figures.
+    const elsewhere = await h2.token({ sub: 'worker-s2', role: 'worker', awc: 'AWC-S2-1', district: 'D1', state: 'S2' });
+    const s2Cases: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const b = await h2.call('POST', '/v1/beneficiaries', elsewhere, { category: 'pregnant', name: `S2-${i}` });
+      const c = await h2.call('POST', '/v1/fallback-cases', elsewhere, { beneficiaryId: b.body.id, reason: 'camera_fault' });
+      assert.equal(c.status, 201);
+      s2Cases.push(c.body.id);
+    }
+    // Opened this week (the database stamps its own clock; the service's is set back to November).
+    await h2.ctx.db.query("UPDATE fallback_cases SET opened_at = '2026-11-17T06:00:00Z' WHERE id = ANY($1::uuid[])", [s2Cases]);
     // Six camera faults in the week of 2026-11-02 (Sunday 23:59 India is still that week), none since.
     await h2.ctx.db.query("UPDATE fallback_cases SET opened_at = '2026-11-08T18:29:00Z' WHERE id = ANY($1::uuid[])", [cases]);
     const res = await h2.call('GET', '/v1/metrics/exclusion/weekly?weeks=4', await h2.token(ADMIN));
@@ -125,6 +137,10 @@ test('weekly exclusion figures: every week of the period from its Monday (India)
     assert.deepEqual([week.fallbacks, week.byReason.camera_fault, week.fallbackRate, week.flaggedAwcs], [6, 6, 1, ['AWC-001']]);
     assert.deepEqual(res.body.weeks[2].flaggedAwcs, []);
     assert.equal(res.body.weeks[2].fallbackRate, null);
+    assert.equal(res.body.weeks[3].fallbacks, 0, "S2's D1 is another district");
+    const period = await h2.call('GET', '/v1/metrics/exclusion', await h2.token(ADMIN));
+    assert.equal(period.status, 200, JSON.stringify(period.body));
+    assert.ok(!JSON.stringify(period.body).includes('AWC-S2-1'), "no AWC of S2's D1 in S1/D1's figures");
     assert.equal((await h2.call('GET', '/v1/metrics/exclusion/weekly?weeks=53', await h2.token(ADMIN))).status, 400);
     assert.equal((await h2.call('GET', '/v1/metrics/exclusion/weekly', worker)).status, 403);
   } finally {

@@ -27,12 +27,13 @@ export const exclusionWeeklyRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceCont
     '/v1/metrics/exclusion/weekly',
     { config: { roles: ['district_admin'] }, schema: { querystring: WeeklyQuery, response: replies({ 200: ExclusionWeekly }) } },
     async (req) => {
-      const district = principalOf(req).district!;
+      const p = principalOf(req);
+      const district = p.district!;
       const weeks = req.query.weeks ?? 12;
       const thisMonday = mondayOf(ctx.clock());
       const from = new Date(thisMonday.getTime() - (weeks - 1) * 7 * DAY);
       const to = new Date(thisMonday.getTime() + 7 * DAY);
-      const rows = await weeklyExclusionCounts(ctx.db, district, from, to);
+      const rows = await weeklyExclusionCounts(ctx.db, p.state!, district, from, to);
       const byWeek = new Map<string, AwcCounts[]>();
       for (const r of rows) byWeek.set(r.week, [...(byWeek.get(r.week) ?? []), r]);
       return {

@@ -48,21 +48,23 @@ export async function exclusionCounts(db: Queryable, state: string, district: st
 }
 
 /**
- * The same counts per week (weeks start on Monday, India time) and AWC, for the chart over time.
+ * The same counts per week (weeks start on Monday, India time) and AWC, for the chart over time;
+ * the district named by its state too, as above.
  * `from` should be a Monday 00:00 IST so that the first week is whole.
  */
-export async function weeklyExclusionCounts(db: Queryable, district: string, from: Date, to: Date): Promise<Array<AwcCounts & { week: string }>> {
+export async function weeklyExclusionCounts(db: Queryable, state: string, district: string, from: Date, to: Date): Promise<Array<AwcCounts & { week: string }>> {
   const { rows } = await db.query<{ week: string; awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null }>(
     `WITH v AS (
-       SELECT date_trunc('week', created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, awc, count(*) AS attempts
-       FROM verifications WHERE district = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2
+       SELECT date_trunc('week', v.created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, v.awc, count(*) AS attempts
+       FROM verifications v JOIN beneficiaries b ON b.id = v.beneficiary_id
+       WHERE v.district = $1 AND b.state = $4 AND v.created_at >= $2 AND v.created_at < $3 GROUP BY 1, 2
      ), d AS (
        SELECT date_trunc('week', d.created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, d.awc, count(*) AS face_matches
        FROM distributions d JOIN beneficiaries b ON b.id = d.beneficiary_id
-       WHERE b.district = $1 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY 1, 2
+       WHERE b.district = $1 AND b.state = $4 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY 1, 2
      ), r AS (
        SELECT date_trunc('week', opened_at AT TIME ZONE 'Asia/Kolkata')::date AS week, awc, reason, count(*) AS n
-       FROM fallback_cases WHERE district = $1 AND opened_at >= $2 AND opened_at < $3 GROUP BY 1, 2, 3
+       FROM fallback_cases WHERE district = $1 AND state = $4 AND opened_at >= $2 AND opened_at < $3 GROUP BY 1, 2, 3
      ), f AS (
        SELECT week, awc, sum(n) AS fallbacks, jsonb_object_agg(reason, n) AS by_reason FROM r GROUP BY week, awc
      ), keys AS (
@@ -72,7 +74,7 @@ export async function weeklyExclusionCounts(db: Queryable, district: string, fro
             coalesce(f.fallbacks, 0) AS fallbacks, f.by_reason
      FROM keys k LEFT JOIN v USING (week, awc) LEFT JOIN d USING (week, awc) LEFT JOIN f USING (week, awc)
      ORDER BY k.week, k.awc`,
-    [district, from, to],
+    [district, from, to, state],
   );
   return rows.map((r) => ({
     week: r.week,
