@@ -98,7 +98,7 @@ export async function enrolmentsByWorker(db: Queryable, worker: string, state: s
      UNION ALL
      SELECT b.id, b.name, b.awc, b.category, f.created_at
      FROM duplicate_flags f JOIN beneficiaries b ON b.id = f.beneficiary_id
-     WHERE f.created_by = $1 AND f.district = $2
+     WHERE f.state = $4 AND f.created_by = $1 AND f.district = $2
      ORDER BY 5 DESC LIMIT $3`,
     [worker, district, limit, state],
   );
