@@ -132,6 +132,15 @@ async function waitText(selector: string, needle: string): Promise<void> {
   await page.waitForFunction(([s, n]) => (document.querySelector(s!) as HTMLElement | null)?.innerText.includes(n!) ?? false, [selector, needle]);
 }
 
+/**
+ * Waits until the queue's count reads exactly `count` ("2 cases"). Not waitText: "12 cases"
+ * contains "2 cases", so a filter's wait could end on the count before it, and the rows read next
+ * are the unfiltered ones (it failed so on a loaded machine).
+ */
+async function waitCount(count: string): Promise<void> {
+  await page.waitForFunction((c) => document.getElementById('queue-count')?.innerText.trim() === c, count);
+}
+
 async function signIn(mobile: string, mpin = MPIN): Promise<void> {
   await page.locator('#mobile').fill(mobile);
   await page.locator('#mpin').fill(mpin);
@@ -189,7 +198,7 @@ test('sign-in refuses a malformed number, a wrong MPIN (as an unknown number) an
 
 test('a district admin filters the queue, rejects one case with a note and approves another by clicking', async () => {
   await signIn(accounts.admin);
-  await waitText('#queue-count', '12 cases');
+  await waitCount('12 cases');
   // The token is in this tab's sessionStorage only.
   const token = (await storedToken())!;
   assert.ok(token);
@@ -200,23 +209,23 @@ test('a district admin filters the queue, rejects one case with a note and appro
   // Filter by AWC, then by reason too.
   await page.getByLabel(dict.en['queue.awc']!, { exact: true }).fill('AWC-001');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
-  await waitText('#queue-count', '2 cases');
+  await waitCount('2 cases');
   assert.deepEqual((await queueNames()).sort(), ['Meena Kumari', 'Sunita Kumari']);
   await page.getByLabel(dict.en['queue.reason']!, { exact: true }).selectOption('camera_fault');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
-  await waitText('#queue-count', '1 case');
+  await waitCount('1 case');
   assert.deepEqual(await queueNames(), ['Sunita Kumari']);
   // Age: only the four cases opened five days ago are at least three days old.
   await page.getByRole('button', { name: dict.en['queue.reset']! }).click();
-  await waitText('#queue-count', '12 cases');
+  await waitCount('12 cases');
   await page.getByLabel(dict.en['queue.minAge']!).fill('3');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
-  await waitText('#queue-count', '4 cases');
+  await waitCount('4 cases');
   assert.ok((await page.locator('#queue-table tbody tr td.num').allInnerTexts()).every((d) => Number(d) >= 5));
   await page.getByLabel(dict.en['queue.minAge']!).fill('');
   await page.getByLabel(dict.en['queue.awc']!, { exact: true }).fill('AWC-001');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
-  await waitText('#queue-count', '2 cases');
+  await waitCount('2 cases');
 
   // Open Sunita's case: who, when, why, which method, the worker's note, OTP — and no face anywhere.
   await page.getByRole('link', { name: 'Open the case of Sunita Kumari' }).click();
@@ -246,7 +255,7 @@ test('a district admin filters the queue, rejects one case with a note and appro
 
   // Back to the queue (the filters are kept), then open Meena's case from the keyboard and approve it.
   await page.getByRole('link', { name: dict.en['case.close']! }).click();
-  await waitText('#queue-count', '1 case');
+  await waitCount('1 case');
   await page.getByRole('link', { name: 'Open the case of Meena Kumari' }).focus();
   await page.keyboard.press('Enter');
   await waitText('#case-h', 'Case of Meena Kumari');
@@ -260,10 +269,10 @@ test('a district admin filters the queue, rejects one case with a note and appro
 
   // The queue shows the decisions.
   await page.getByRole('link', { name: dict.en['case.close']! }).click();
-  await waitText('#queue-count', '0 cases');
+  await waitCount('0 cases');
   await page.getByLabel(dict.en['queue.status']!, { exact: true }).selectOption('');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
-  await waitText('#queue-count', '2 cases');
+  await waitCount('2 cases');
   assert.deepEqual((await page.locator('#queue-table tbody .badge').allInnerTexts()).sort(), ['Approved', 'Rejected']);
 });
 
@@ -325,7 +334,7 @@ test("another district's admin sees none of these cases, and is refused one by i
   await page.getByRole('link', { name: dict.en['nav.queue']! }).click();
   await page.getByLabel(dict.en['queue.status']!, { exact: true }).selectOption('');
   await page.getByRole('button', { name: dict.en['queue.apply']! }).click();
-  await waitText('#queue-count', '1 case');
+  await waitCount('1 case');
   assert.deepEqual(await queueNames(), ['Kamla Bai']);
   // A D1 case's link: 403 out_of_scope, shown with the API's message.
   await page.goto(`${base}/admin/#case/${ids.reject}`);
@@ -342,13 +351,13 @@ test("another district's admin sees none of these cases, and is refused one by i
 
 test('an expired session goes back to sign-in with the reason; no page errors along the way', async () => {
   await page.getByRole('link', { name: dict.en['nav.queue']! }).click();
-  await waitText('#queue-count', '1 case');
+  await waitCount('1 case');
   // 20 minutes on: the access token (15 min) has expired; the console refreshes it and carries on.
   h.setNow(new Date(Date.now() + 20 * 60_000));
   const first = await storedToken();
   await page.getByRole('button', { name: dict.en['queue.refresh']! }).click();
   await page.waitForFunction((t) => sessionStorage.getItem('chehra.admin.token') !== t, first);
-  await waitText('#queue-count', '1 case');
+  await waitCount('1 case');
   assert.equal(await page.locator('#console').isVisible(), true);
   // 13 hours on: the session itself (12 h) has ended; refresh is refused and she is back at sign-in.
   h.setNow(new Date(Date.now() + 13 * 3600_000));
