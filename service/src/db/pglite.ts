@@ -41,18 +41,19 @@ export async function openPglite(dataDir: string | undefined, opts: { log?: (msg
   };
 }
 
+/** How many statement texts get a name of their own; past it a new text runs unnamed. */
+const MAX_PREPARED = 1000;
+
 /**
  * Statements with parameters as named prepared statements, as on the server (postgres.ts). PGlite's
- * query() parses, plans and describes every statement anew, in five calls into the WASM backend
- * (Parse, Describe, Bind, Describe, Execute, then Sync); here a statement is parsed and described
+ * query() parses, plans and describes every statement anew, in six calls into the WASM backend
+ * (Parse, Describe, Bind, Describe, Execute, Sync); here a statement is parsed and described
  * once per instance, and each run is one call: Bind, Describe, Execute, Sync. PGlite's own
  * serializers and parsers turn values into parameters and rows back into values, so results are
  * what query() gives. execProtocol takes no lock of its own: outside a transaction the call takes
  * PGlite's exclusive lock (as query() does); inside one, the transaction already holds it and the
  * call takes the query lock, as the transaction's own queries do.
  */
-const MAX_PREPARED = 1000;
-
 function preparedStatements(pg: PGlite) {
   const statements = new Map<string, { name: string; paramTypes: number[] }>();
   const { serialize } = protocol;
