@@ -11,8 +11,10 @@ export interface OnnxWebOptions {
    * the camera and the UI. Not isolated: 1. ort's own default, ceil(cores / 2), is no better
    * founded. Measured on a shared 2-core machine (load average ~4), two browsers interleaved
    * image by image on 20 lfw-dev images: 1 thread 104 ms, 2 threads 178 ms per image (with
-   * ort's proxy worker: 151 vs 297) — a thread pool's workers wait for a core that is busy. On a
-   * quiet machine, `npm run bench:browser` measures the all-cores case beside the default.
+   * ort's proxy worker: 151 vs 297) — a thread pool's workers wait for a core that is busy. On the
+   * same machine quiet (load ~1, `npm run bench:browser`), 2 threads paid: 66.6 → 44.2 ms on the
+   * same 20 images, 1.26× Node's time over 150 images against 1.99× at 1 thread. A phone with 4–8
+   * cores gets 3–4 threads by this rule; a 2-core one keeps 1.
    */
   threads?: number;
 }
