@@ -95,13 +95,13 @@ test('a stored checkpoint that claims the audit key but is not its signature fai
 test('a verification or a ration written without its audit entry is named', async () => {
   const b = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries ORDER BY created_at LIMIT 1')).rows[0]!.id;
   const { rows } = await h.ctx.db.query<{ id: string }>(
-    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, quality, liveness)
-     VALUES ($1, 'THR', 'worker-1', 'AWC-001', 'D1', 'm', 'match', 0.9, 0.9) RETURNING id`,
+    `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, state, model_id, outcome, quality, liveness)
+     VALUES ($1, 'THR', 'worker-1', 'AWC-001', 'D1', 'S1', 'm', 'match', 0.9, 0.9) RETURNING id`,
     [b],
   );
   const d = await h.ctx.db.query<{ id: string }>(
-    `INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc)
-     VALUES ($1, 'THR', '2020-01-01', 'face', $2, 'worker-1', 'AWC-001') RETURNING id`,
+    `INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc, district, state)
+     VALUES ($1, 'THR', '2020-01-01', 'face', $2, 'worker-1', 'AWC-001', 'D1', 'S1') RETURNING id`,
     [b, rows[0]!.id],
   );
   const report = await verify(exported.jws);

@@ -18,7 +18,7 @@ export async function deliverByFallback(tx: Queryable, c: FallbackCase, actor: P
   // Read under the case's row lock: a case opened just before its record was merged is not closed
   // by the merge, and no ration may be delivered on a closed record (it counts on the kept one).
   if ((await getBeneficiary(tx, c.beneficiaryId))?.closedAt) throw conflict('beneficiary_closed', 'this record was merged into another; open a case on the record it was merged into');
-  const distributionId = await recordDistribution(tx, { beneficiaryId: c.beneficiaryId, scheme: c.scheme, month: c.month, method: d.method, verificationId: c.verificationId, worker: actor.sub, awc: c.awc });
+  const distributionId = await recordDistribution(tx, { beneficiaryId: c.beneficiaryId, scheme: c.scheme, month: c.month, method: d.method, verificationId: c.verificationId, worker: actor.sub, awc: c.awc, district: c.district, state: c.state });
   if (!distributionId) throw conflict('already_distributed', "this month's ration was already given to this beneficiary");
   const done = await completeFallbackCase(tx, c.id, {
     method: d.method,

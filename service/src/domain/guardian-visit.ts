@@ -112,6 +112,7 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
       worker: input.worker,
       awc: input.awc,
       district: child.district,
+      state: child.state,
       modelId: input.probe.model.id,
       outcome: face.outcome,
       score: face.score,
@@ -127,7 +128,7 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
       children.push({ childId: child.id, verificationId, outcome: face.outcome, distributionId: null, fallback });
       continue;
     }
-    const distributionId = await recordDistribution(tx, { beneficiaryId: child.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc });
+    const distributionId = await recordDistribution(tx, { beneficiaryId: child.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc, district: child.district, state: child.state });
     // Only a fallback delivery for the child committed meanwhile gets here (it does not take the
     // attempt lock): the whole visit rolls back rather than deliver for some children.
     if (!distributionId) throw conflict('already_distributed', "this month's ration was already given for this child (perhaps through another guardian)", { childIds: [child.id] });

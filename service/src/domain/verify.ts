@@ -98,6 +98,7 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
     worker: input.worker,
     awc: input.awc,
     district: b.district,
+    state: b.state,
     modelId: input.probe.model.id,
     score: decision.score,
     threshold: decision.threshold,

@@ -5,17 +5,18 @@ import type { Queryable } from '../types.js';
  * Per-AWC counts for a district and period: face attempts, face deliveries, fallback cases by
  * reason, and beneficiary-days whose face path closed (failed attempts reached maxFaceAttempts)
  * with the tries refused after that (days in India; a day counts if any of it lies in the period).
- * A district is named by its state too (district codes repeat across states); verifications and
- * distributions carry no state of their own, so they are placed through their beneficiary.
+ * A district is named by its state too (district codes repeat across states). Verifications and
+ * rations carry the state and district of the beneficiary they were for (migration 010), with an
+ * index on (state, district, time) each: the read touches the district's rows only.
  */
 export async function exclusionCounts(db: Queryable, state: string, district: string, from: Date, to: Date, maxFaceAttempts: number): Promise<AwcCounts[]> {
   const { rows } = await db.query<{ awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null; face_lockouts: string; refused_after_lockout: string }>(
     `WITH v AS (
-       SELECT v.awc, count(*) AS attempts FROM verifications v JOIN beneficiaries b ON b.id = v.beneficiary_id
-       WHERE v.district = $1 AND b.state = $4 AND v.created_at >= $2 AND v.created_at < $3 GROUP BY v.awc
+       SELECT awc, count(*) AS attempts FROM verifications
+       WHERE state = $4 AND district = $1 AND created_at >= $2 AND created_at < $3 GROUP BY awc
      ), d AS (
-       SELECT d.awc, count(*) AS face_matches FROM distributions d JOIN beneficiaries b ON b.id = d.beneficiary_id
-       WHERE b.district = $1 AND b.state = $4 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY d.awc
+       SELECT awc, count(*) AS face_matches FROM distributions
+       WHERE state = $4 AND district = $1 AND method = 'face' AND created_at >= $2 AND created_at < $3 GROUP BY awc
      ), r AS (
        SELECT awc, reason, count(*) AS n FROM fallback_cases WHERE district = $1 AND state = $4 AND opened_at >= $2 AND opened_at < $3 GROUP BY awc, reason
      ), f AS (
@@ -55,13 +56,11 @@ export async function exclusionCounts(db: Queryable, state: string, district: st
 export async function weeklyExclusionCounts(db: Queryable, state: string, district: string, from: Date, to: Date): Promise<Array<AwcCounts & { week: string }>> {
   const { rows } = await db.query<{ week: string; awc: string; attempts: string; face_matches: string; fallbacks: string; by_reason: Record<string, number> | null }>(
     `WITH v AS (
-       SELECT date_trunc('week', v.created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, v.awc, count(*) AS attempts
-       FROM verifications v JOIN beneficiaries b ON b.id = v.beneficiary_id
-       WHERE v.district = $1 AND b.state = $4 AND v.created_at >= $2 AND v.created_at < $3 GROUP BY 1, 2
+       SELECT date_trunc('week', created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, awc, count(*) AS attempts
+       FROM verifications WHERE state = $4 AND district = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2
      ), d AS (
-       SELECT date_trunc('week', d.created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, d.awc, count(*) AS face_matches
-       FROM distributions d JOIN beneficiaries b ON b.id = d.beneficiary_id
-       WHERE b.district = $1 AND b.state = $4 AND d.method = 'face' AND d.created_at >= $2 AND d.created_at < $3 GROUP BY 1, 2
+       SELECT date_trunc('week', created_at AT TIME ZONE 'Asia/Kolkata')::date AS week, awc, count(*) AS face_matches
+       FROM distributions WHERE state = $4 AND district = $1 AND method = 'face' AND created_at >= $2 AND created_at < $3 GROUP BY 1, 2
      ), r AS (
        SELECT date_trunc('week', opened_at AT TIME ZONE 'Asia/Kolkata')::date AS week, awc, reason, count(*) AS n
        FROM fallback_cases WHERE district = $1 AND state = $4 AND opened_at >= $2 AND opened_at < $3 GROUP BY 1, 2, 3

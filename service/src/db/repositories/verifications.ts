@@ -8,7 +8,9 @@ export interface NewVerification {
   scheme: string;
   worker: string;
   awc: string;
+  /** The beneficiary's district and state (district codes repeat across states). */
   district: string;
+  state: string;
   modelId: string;
   outcome: VerificationOutcome;
   score: number | null;
@@ -24,9 +26,9 @@ export interface NewVerification {
   at?: Date;
 }
 
-const INSERT_VERIFICATION = `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15::timestamptz, now())) RETURNING id`;
-const verificationParams = (v: NewVerification) => [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null, v.at ?? null];
+const INSERT_VERIFICATION = `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, model_id, outcome, score, threshold, quality, liveness, device_id, face_of, visit_id, created_at, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, coalesce($15::timestamptz, now()), $16) RETURNING id`;
+const verificationParams = (v: NewVerification) => [v.beneficiaryId, v.scheme, v.worker, v.awc, v.district, v.modelId, v.outcome, v.score, v.threshold, v.quality, v.liveness, v.deviceId, v.faceOf ?? null, v.visitId ?? null, v.at ?? null, v.state];
 
 export async function insertVerification(tx: Queryable, v: NewVerification): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(INSERT_VERIFICATION, verificationParams(v));
@@ -41,8 +43,8 @@ export async function insertVerification(tx: Queryable, v: NewVerification): Pro
 export async function insertMatchAndDistribution(tx: Queryable, v: NewVerification, month: string): Promise<{ verificationId: string; distributionId: string | null }> {
   const { rows } = await tx.query<{ verificationId: string; distributionId: string | null }>(
     `WITH v AS (${INSERT_VERIFICATION}),
-     d AS (INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc)
-           SELECT $1, $2, $16::date, 'face', v.id, $3, $4 FROM v
+     d AS (INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc, district, state)
+           SELECT $1, $2, $17::date, 'face', v.id, $3, $4, $5, $16 FROM v
            ON CONFLICT (beneficiary_id, scheme, month) DO NOTHING RETURNING id)
      SELECT v.id AS "verificationId", (SELECT id FROM d) AS "distributionId" FROM v`,
     [...verificationParams(v), month],
@@ -72,15 +74,18 @@ export interface NewDistribution {
   verificationId: string | null;
   worker: string;
   awc: string;
+  /** The beneficiary's district and state. */
+  district: string;
+  state: string;
 }
 
 /** Null when this beneficiary already had this month's ration: the unique key decides, even under concurrency. */
 export async function recordDistribution(tx: Queryable, d: NewDistribution): Promise<string | null> {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO distributions (beneficiary_id, scheme, month, method, verification_id, worker, awc, district, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (beneficiary_id, scheme, month) DO NOTHING RETURNING id`,
-    [d.beneficiaryId, d.scheme, d.month, d.method, d.verificationId, d.worker, d.awc],
+    [d.beneficiaryId, d.scheme, d.month, d.method, d.verificationId, d.worker, d.awc, d.district, d.state],
   );
   return rows[0]?.id ?? null;
 }
