@@ -47,7 +47,7 @@ import { dirname, resolve } from 'node:path';
 import { machineInfo } from './lib/machine.js';
 import { embedderPolicy, REPO } from './lib/service-process.js';
 import { round } from './lib/stats.js';
-import { LEVELS, S, TARGETS } from './load/settings.js';
+import { beneficiariesFor, LEVELS, S, TARGETS } from './load/settings.js';
 import { runTarget } from './load/target.js';
 
 const machine = machineInfo();
@@ -55,7 +55,7 @@ const t0 = performance.now();
 const results: Awaited<ReturnType<typeof runTarget>>[] = [];
 for (const [k, target] of TARGETS.entries()) {
   const withMixed = S.mixed === 'all' || (S.mixed === 'first' && k === 0);
-  results.push(await runTarget(target, withMixed, S.beneficiaries ?? (target === 'pglite' ? 32_000 : 100_000)));
+  results.push(await runTarget(target, withMixed, beneficiariesFor(target)));
 }
 const totalSeconds = round((performance.now() - t0) / 1000, 1);
 const OUT = resolve(REPO, S.out);

@@ -43,8 +43,10 @@ export const TARGETS = (args.targets ?? (process.env.DATABASE_URL ? 'pglite,post
 for (const t of TARGETS) if (!['pglite', 'postgres'].includes(t)) throw new Error(`unknown target ${t}: pglite or postgres`);
 if (TARGETS.includes('postgres') && !process.env.DATABASE_URL) throw new Error('target postgres needs DATABASE_URL (a scratch database with pgvector; scripts/postgres-server.sh makes one)');
 
+/** Unset --beneficiaries: 32000 on PGlite (~3 min to seed: a search near 450/s and the runs after it), 100000 on a server (topped up to what the search needs). */
+export const beneficiariesFor = (target: string) => (args.beneficiaries !== undefined ? Number(args.beneficiaries) : target === 'pglite' ? 32_000 : 100_000);
+
 export const S = {
-  /** Unset: 32000 on PGlite (~3 min to seed: a search near 450/s and the runs after it), 100000 on a server (topped up to what the search needs). */
   beneficiaries: args.beneficiaries === undefined ? undefined : Number(args.beneficiaries),
   states: Number(args.states),
   stepSeconds: Number(args['step-seconds']),
