@@ -11,8 +11,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromBase64, newRequestNonce, sealEnvelope, type RecipientKey } from '@chehra/sdk/envelope';
 import type { Principal } from '../../service/src/auth/principal.js';
-import { loadOrCreateSigningKey } from '../../service/src/auth/signing-key.js';
-import { mintToken } from '../../service/src/auth/tokens.js';
 import { appendAudit } from '../../service/src/db/repositories/audit.js';
 import { insertBeneficiary } from '../../service/src/db/repositories/beneficiaries.js';
 import { insertConsent } from '../../service/src/db/repositories/consents.js';
@@ -105,18 +103,12 @@ export interface ServiceClient {
   modelId: string;
   dim: number;
   matchThreshold: number;
-  token(p: Principal, ttlSeconds?: number): Promise<string>;
   /** A sealed envelope of this embedding, captured now, to the service's current key. */
   seal(embedding: Float32Array, worker: string): ReturnType<typeof sealEnvelope>;
 }
 
-/**
- * What a device and the token CLI have: the service made its keys on first start in DATA_DIR/keys;
- * tokens are minted with the signing key (as `npm run token` does), envelopes sealed to the key
- * GET /v1/keys publishes (as the SDK does).
- */
-export async function serviceClient(server: ServiceProcess, dataDir: string): Promise<ServiceClient> {
-  const { key: signingKey } = await loadOrCreateSigningKey(join(dataDir, 'keys'));
+/** What a device has: envelopes sealed to the key GET /v1/keys publishes (as the SDK does). Tokens come from signing in (load/accounts.ts). */
+export async function serviceClient(server: ServiceProcess): Promise<ServiceClient> {
   const keys = (await (await fetch(`${server.base}/v1/keys`)).json()) as { current: string; keys: { kid: string; publicKey: string }[] };
   const current = keys.keys.find((k) => k.kid === keys.current)!;
   const recipient: RecipientKey = { kid: current.kid, publicKey: fromBase64(current.publicKey)! };
@@ -125,7 +117,6 @@ export async function serviceClient(server: ServiceProcess, dataDir: string): Pr
     modelId: model.id,
     dim: model.dim,
     matchThreshold: model.matchThreshold,
-    token: (p, ttl = 3600) => mintToken(signingKey, p, ttl),
     seal: (embedding, worker) =>
       sealEnvelope({ embedding, modelId: model.id, quality: 0.9, liveness: 0.99, capturedAt: Date.now(), requestNonce: newRequestNonce(), worker }, recipient),
   };

@@ -2,6 +2,7 @@ import type { Principal } from '../../service/src/auth/principal.js';
 import type { HttpClient } from '../lib/open-loop.js';
 import type { ServiceClient, ServiceProcess } from '../lib/service-process.js';
 import { median, percentile, round } from '../lib/stats.js';
+import type { SignedInPeople } from './accounts.js';
 import type { DbProbe } from './db-probe.js';
 import { face, workerOf } from './settings.js';
 
@@ -13,14 +14,15 @@ export interface Ctx {
   probe?: DbProbe;
   client: ServiceClient;
   http: HttpClient;
-  tokens: Map<string, string>;
+  /** The principals' sign-ins: their current access tokens, renewed between steps. */
+  people: SignedInPeople;
   ids: string[];
   /** Next unused seeded beneficiary. */
   cursor: number;
   verifications: { responses: number; matched: number };
 }
 
-export const tokenOf = (c: Ctx, p: Principal) => c.tokens.get(p.sub)!;
+export const tokenOf = (c: Ctx, p: Principal) => c.people.tokens.get(p.sub)!;
 
 /** The next k unused beneficiaries, each with a genuine probe sealed now. */
 export function takeProbes(c: Ctx, k: number): { id: string; w: Principal; token: string; body: string }[] {

@@ -4,6 +4,7 @@ import { OpRecorder, openLoop } from '../lib/open-loop.js';
 import { beneficiaryBody, consentBody, log, processCpuMs } from '../lib/service-process.js';
 import { round } from '../lib/stats.js';
 import { mulberry32 } from '../../testkit/prng.js';
+import { renewIfOld } from './accounts.js';
 import { code, failCode, stats, takeProbes, tokenOf, type Ctx } from './ctx.js';
 import { ADMINS, face, OUTSIDER, S, SUPERVISORS, WORKERS, workerOf } from './settings.js';
 
@@ -26,6 +27,7 @@ type Kind = (typeof MIX)[number]['kind'];
 export const MIXED_NEEDS_SEEDED = MIX.filter((m) => ['genuine', 'impostor', 'declared'].includes(m.kind)).reduce((a, m) => a + m.weight, 0);
 
 export async function mixedDay(c: Ctx, rate: number, seconds: number) {
+  await renewIfOld(c.http, c.people);
   const visits = Math.max(1, Math.round(rate * seconds));
   const rand = mulberry32(20_251_122);
   const kinds: Kind[] = Array.from({ length: visits }, () => {

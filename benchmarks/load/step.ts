@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { openLoop, type OpenLoopResult } from '../lib/open-loop.js';
 import { processCpuMs } from '../lib/service-process.js';
 import { median, round } from '../lib/stats.js';
+import { renewIfOld } from './accounts.js';
 import { code, failCode, stats, takeProbes, type Ctx } from './ctx.js';
 import { machineBusyMs, type DbSample } from './db-probe.js';
 import { S } from './settings.js';
@@ -35,6 +36,7 @@ export interface StepResult {
 
 /** One open-loop step of genuine verifications at `rate` for `seconds`, each on a fresh beneficiary. */
 export async function verificationStep(c: Ctx, label: string, rate: number, seconds: number): Promise<StepResult> {
+  await renewIfOld(c.http, c.people);
   const visits = Math.max(1, Math.round(rate * seconds));
   const probes = takeProbes(c, visits);
   const lat: number[] = new Array(visits).fill(Number.NaN);

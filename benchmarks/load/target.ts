@@ -6,13 +6,14 @@ import type { Database } from '../../service/src/db/types.js';
 import { AUDITOR } from '../../service/test/harness.js';
 import { closedLoop, HttpClient } from '../lib/open-loop.js';
 import { embedderPolicy, log, seedEnrolled, serviceClient, startService, stopChild, type ServiceProcess } from '../lib/service-process.js';
-import { round } from '../lib/stats.js';
+import { median, round } from '../lib/stats.js';
 import { sleep, spread, takeProbes, tokenOf, type Ctx } from './ctx.js';
 import { openDbProbe, type DbProbe } from './db-probe.js';
 import { mixedDay, MIXED_NEEDS_SEEDED } from './mixed-day.js';
 import { findMaxRate } from './search.js';
 import { ADMINS, DB_LABEL, face, LEVELS, S, SUPERVISORS, WORKERS } from './settings.js';
 import { describeStep, verificationStep, type StepResult } from './step.js';
+import { keysDirOf, renewIfOld, seedAccounts, signInAll } from './accounts.js';
 
 /**
  * One target, start to finish: seed, start the service, estimate, search the max sustained rate,
@@ -51,6 +52,8 @@ export async function runTarget(target: string, withMixed: boolean, maxN: number
     // Embedded PGlite belongs to the service process once it runs: seed everything now. A database
     // server can be topped up after the closed-loop estimate, to what the search needs.
     if (url) N = Math.min(N, 600);
+    const people = [...WORKERS, ...SUPERVISORS, ...ADMINS, AUDITOR];
+    await seedAccounts(db, people, keysDirOf(dataDir));
     log(`${target}: seeding ${N} enrolled beneficiaries over ${S.states} states (${WORKERS.length} workers)`);
     const tSeed = performance.now();
     const ids = await seedEnrolled(db, N, {
@@ -66,15 +69,15 @@ export async function runTarget(target: string, withMixed: boolean, maxN: number
 
     // ---- 2. the service
     const tStart = performance.now();
-    server = await startService({ dataDir, ...(url ? { databaseUrl: url } : {}), logLevel: S.logLevel, env: S.serviceEnv });
+    server = await startService({ dataDir, ...(url ? { databaseUrl: url } : {}), logLevel: S.logLevel, env: { DEV_TOKENS: '', ...S.serviceEnv } }); // as in production: only signed-in sessions
     const startSeconds = round((performance.now() - tStart) / 1000, 1);
     log(`${target}: service listening at ${server.base} after ${startSeconds} s`);
-    const client = await serviceClient(server, dataDir);
-    const tokens = new Map<string, string>();
-    for (const p of [...WORKERS, ...SUPERVISORS, ...ADMINS, AUDITOR]) tokens.set(p.sub, await client.token(p));
+    const client = await serviceClient(server);
     http = new HttpClient(server.base, 64);
+    const signedIn = await signInAll(http, people);
+    log(`${target}: ${people.length} people signed in with mobile + MPIN (median ${round(median(signedIn.signInMs), 1)} ms each)`);
     if (url) probe = await openDbProbe(url);
-    const c: Ctx = { target, server, ...(probe ? { probe } : {}), client, http, tokens, ids, cursor: 0, verifications: { responses: 0, matched: 0 } };
+    const c: Ctx = { target, server, ...(probe ? { probe } : {}), client, http, people: signedIn, ids, cursor: 0, verifications: { responses: 0, matched: 0 } };
 
     // ---- 3. warm-up (JIT, caches, connections), then a closed-loop estimate with 8 in flight
     const closed = async (n: number, inFlight: number) => {
@@ -160,6 +163,7 @@ export async function runTarget(target: string, withMixed: boolean, maxN: number
 
     // ---- 7. audit chain, then rows
     // The auditor's full check (every link, every business row) reads the whole log: not a 10 s request.
+    await renewIfOld(http, signedIn);
     const auditor = new HttpClient(server.base, 1, 600_000);
     const chain = await auditor.request('GET', '/v1/audit/verify', tokenOf(c, AUDITOR));
     auditor.close();
@@ -186,6 +190,8 @@ export async function runTarget(target: string, withMixed: boolean, maxN: number
       database: DB_LABEL[target],
       seeded: { beneficiaries: N, toppedUpAfterEstimate: toppedUp, used: c.cursor, states: S.states, workers: WORKERS.length, seconds: seedSeconds, perSecond: round(N / seedSeconds, 1), rows: seeded },
       serviceStartSeconds: startSeconds,
+      // Every request carried a signed-in session's access token: the per-request session check is in every figure.
+      auth: { mode: 'signed-in sessions (mobile + MPIN), DEV_TOKENS off', people: people.length, signInMedianMs: round(median(signedIn.signInMs), 1), renewals: signedIn.renewals },
       warmup: { inFlight: warmup.inFlight, requests: warmup.requests, verificationsPerSecond: round(warmup.rate, 1), errors: warmup.errors },
       closedLoopEstimate: { inFlight: estimate.inFlight, requests: estimate.requests, verificationsPerSecond: round(estimate.rate, 1), errors: estimate.errors },
       maxSustained: { verificationsPerSecond: search.maxSustained, firstFailingRate: search.firstFailing, steps: search.steps.length, stoppedBy: search.stoppedBy },
