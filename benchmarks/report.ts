@@ -158,6 +158,22 @@ function envelopeSection(r: Json): string {
   return out.join('\n');
 }
 
+function identitySection(r: Json): string {
+  const out = ['## Sign-in and the per-request session check (`npm run bench:identity`)', ''];
+  out.push('One process, one run per database. CPU is this process\'s (scrypt runs on libuv\'s pool, PGlite in-process): what one core spends whatever else the machine runs. Wall times are medians of the run; p95 beside them.', '');
+  const rows = Object.entries(r.byDatabase ?? {}).map(([db, x]: [string, Json]) => [
+    db,
+    `${n(x.kdf?.cpu?.median, 1)} ms CPU (${n(x.kdf?.median, 1)} wall)`,
+    `${n(x.login?.cpu?.median, 1)} ms CPU (${n(x.login?.median, 1)} wall, p95 ${n(x.login?.p95, 0)})`,
+    `${n(x.revocationCheck?.lookup?.median, 1)} µs (p95 ${n(x.revocationCheck?.lookup?.p95, 0)})`,
+    `${n(x.revocationCheck?.authenticatedRead?.median, 0)} µs`,
+  ]);
+  out.push(table(['database', 'MPIN KDF (scrypt)', 'whole sign-in', 'session check', 'an authenticated read'], rows));
+  const pg = r.byDatabase?.postgres ?? r.byDatabase?.pglite;
+  if (pg) headline.push(['sign-in (mobile + MPIN), CPU on one core', `${n(pg.login?.cpu?.median, 1)} ms (KDF ${n(pg.kdf?.cpu?.median, 1)} ms)`, 'bench:identity, median of 15']);
+  return out.join('\n');
+}
+
 function serviceSection(r: Json): string {
   const out = ['## Service, closed loop (`npm run bench:service`)', ''];
   const rounds = (r.rounds ?? []).filter((x: Json) => String(x.label).startsWith('round'));
@@ -351,7 +367,7 @@ function genericSection(name: string, r: Json): string {
 export function writeReport(): { report: string; readmeUpdated: boolean } {
   headline.length = 0;
   const names = existsSync(RESULTS) ? readdirSync(RESULTS).filter((f) => f.endsWith('.json') && f !== 'runner.json').map((f) => f.slice(0, -5)) : [];
-  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'fp16-wire', 'envelope-open', 'service', 'load', 'scale', 'scale-district', 'scale-pglite', 'shards'];
+  const order = ['accuracy', 'sdk', 'browser', 'subnormals', 'fp16-wire', 'envelope-open', 'identity', 'service', 'load', 'scale', 'scale-district', 'scale-pglite', 'shards'];
   names.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const runner = load('runner');
   const sections: string[] = [];
@@ -367,7 +383,7 @@ export function writeReport(): { report: string; readmeUpdated: boolean } {
     prov.push([name, p.date, p.commit, p.node, p.cpu, p.load, last ? `${last.status} (${n(last.seconds, 0)} s)` : 'not in the last runner pass']);
     try {
       sections.push(
-        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'fp16-wire' ? fp16WireSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : name === 'db-params' ? dbParamsSection(r) : genericSection(name, r),
+        name === 'accuracy' ? accuracySection(r) : name === 'sdk' ? sdkSection(r) : name === 'browser' ? browserSection(r) : name === 'fp16-wire' ? fp16WireSection(r) : name === 'envelope-open' ? envelopeSection(r) : name === 'identity' ? identitySection(r) : name === 'service' ? serviceSection(r) : name === 'load' ? loadSection(r) : name.startsWith('scale') ? scaleSection(r, name) : name === 'shards' ? shardsSection(r) : name === 'db-params' ? dbParamsSection(r) : genericSection(name, r),
       );
     } catch (err) {
       sections.push(`## ${name}\n\nThis result could not be summarised (${(err as Error).message}); see \`results/${name}.json\`.`);
