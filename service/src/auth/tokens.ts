@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTVerifyResult } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../errors.js';
 import { principalFromClaims, type Principal } from './principal.js';
@@ -36,9 +36,9 @@ export async function mintToken(key: SigningKey, principal: Principal, ttlSecond
  * may have, or one whose exp - iat exceeds it. Whether its session is live is the plugin's check.
  */
 async function verifySignedToken(token: string, keys: SigningKeyring, now: Date): Promise<Verified> {
-  let payload: Record<string, unknown>;
+  let verified: JWTVerifyResult;
   try {
-    ({ payload } = await jwtVerify(
+    verified = await jwtVerify(
       token,
       (header) => {
         const key = keys.verifyingKey(header.kid, now);
@@ -54,18 +54,20 @@ async function verifySignedToken(token: string, keys: SigningKeyring, now: Date)
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: now,
       },
-    ));
+    );
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw unauthorized('token_expired', 'the token has expired; sign in again');
     throw unauthorized('token_invalid', 'the token is not valid for this service');
   }
+  // jose decoded the header it verified: its key id is what a cache hit re-checks below.
+  const { payload, protectedHeader } = verified;
   const lifetime = Number(payload.exp) - Number(payload.iat);
   const max = payload.sid === undefined ? DEV_TOKEN_MAX_SECONDS : ACCESS_TOKEN_MAX_SECONDS;
   if (!(lifetime > 0 && lifetime <= max)) throw unauthorized('token_invalid', `the token's lifetime exceeds the ${max} s its kind may have`);
   const principal = principalFromClaims(payload);
   if (typeof principal === 'string') throw unauthorized('token_invalid', `the token's claims are incomplete: ${principal}`);
   // Frozen: one remembered principal serves many requests, so none may change it for the others.
-  return { principal: Object.freeze(principal), iat: Number(payload.iat), exp: Number(payload.exp), kid: kidOf(token) };
+  return { principal: Object.freeze(principal), iat: Number(payload.iat), exp: Number(payload.exp), kid: protectedHeader.kid };
 }
 
 interface Verified {
@@ -74,11 +76,6 @@ interface Verified {
   exp: number;
   kid: string | undefined;
 }
-
-const kidOf = (token: string): string | undefined => {
-  const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { kid?: unknown };
-  return typeof header.kid === 'string' ? header.kid : undefined;
-};
 
 /**
  * Tokens that passed the full check above, per keyring, so a phone that sends the same token with
