@@ -4,6 +4,7 @@ import { createOnnxNodeBackend, nodeModelSource, PIPELINE_MODEL_IDS, type Infere
 import { cosineSimilarity } from '../../src/vision/index.js';
 import { embedAlignedFace, mirrorPlanes } from '../../src/vision/embed.js';
 import type { RgbImage } from '../../src/vision/image.js';
+import { mulberry32 } from '../../../testkit/prng.js';
 
 // Test-time flip averaging with the real embedder: the averaged embedding of an aligned face and
 // of its mirror image must be the same vector (that is what averaging the two views means), while
@@ -17,11 +18,10 @@ after(() => session.release());
 
 function texture(seed: number): RgbImage {
   const data = new Uint8Array(112 * 112 * 3);
-  let a = seed;
+  const rand = mulberry32(seed);
   for (let i = 0; i < data.length; i++) {
-    a = (a * 1103515245 + 12345) & 0x7fffffff;
     // A left-right asymmetric gradient plus noise, so the mirror image is really different.
-    data[i] = ((i / 3) % 112) * 1.5 + (a % 60);
+    data[i] = ((i / 3) % 112) * 1.5 + Math.floor(rand() * 60);
   }
   return { width: 112, height: 112, data };
 }

@@ -4,14 +4,12 @@ import { cropResizeMap, type Affine } from '../../src/vision/affine.js';
 import { Pyramid } from '../../src/vision/pyramid.js';
 import { toTensor, type PixelSpec } from '../../src/vision/tensor.js';
 import { warpRgb, warpRgbBicubic, warpToTensor } from '../../src/vision/warp.js';
+import { mulberry32 } from '../../../testkit/prng.js';
 
 function noise(width: number, height: number, seed: number) {
   const data = new Uint8Array(width * height * 3);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
+  const rand = mulberry32(seed);
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(rand() * 256);
   return { width, height, data };
 }
 
