@@ -30,7 +30,7 @@ import { launchChromium, openSdkPage, processInBrowser, type BrowserFaceRow } fr
 import { createHarness } from '../service/test/harness.js';
 import { imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { runInfo } from './lib/run-info.js';
-import { round, summarise } from './lib/stats.js';
+import { round, summarise } from '../testkit/stats.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const STAGES = ['decode', 'detect', 'landmarks', 'align', 'quality', 'liveness', 'embed', 'total'] as const;

@@ -26,7 +26,7 @@ import { syntheticFace } from '../service/test/harness.js';
 import { encodeVectorBinary, encodeVectorText } from '../service/src/db/vector-param.js';
 import { machineInfo } from './lib/machine.js';
 import { log, processCpuMs, REPO } from './lib/service-process.js';
-import { median, round } from './lib/stats.js';
+import { median, round } from '../testkit/stats.js';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '2000' }, reps: { type: 'string', default: '3' } } });
 const N = Number(args.n);

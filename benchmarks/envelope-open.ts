@@ -22,7 +22,7 @@ import { encodePayload, newRequestNonce, parseEnvelope, sealEnvelope, type Parse
 import { Keyring } from '../service/src/keys/keyring.js';
 import { openSealedEnvelope } from '../service/src/keys/open-envelope.js';
 import { machineInfo } from './lib/machine.js';
-import { median, percentile, round } from './lib/stats.js';
+import { median, percentile, round } from '../testkit/stats.js';
 import { mulberry32 } from '../testkit/prng.js';
 
 const { values: args } = parseArgs({

@@ -47,7 +47,7 @@ import { warpRgb } from '../sdk/src/vision/warp.js';
 import { PAD_SAMPLES } from '../sdk/test/vision/fixtures.js';
 import { imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { runInfo } from './lib/run-info.js';
-import { round, summarise } from './lib/stats.js';
+import { round, summarise } from '../testkit/stats.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const { values } = parseArgs({ options: { images: { type: 'string' } } });

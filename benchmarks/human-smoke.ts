@@ -16,7 +16,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHumanPipeline } from './lib/human-pipeline.ts';
-import { percentile } from './lib/stats.ts';
+import { percentile } from '../testkit/stats.js';
 
 const DATASET = '/work/shared/datasets/lfw-dev';
 const IMAGES = path.join(DATASET, 'images');

@@ -20,7 +20,7 @@ import { sessionState } from '../service/src/db/repositories/sessions.js';
 import { bootstrapUser } from '../service/src/identity/bootstrap-user.js';
 import { createHarness, enrolledBeneficiary, syntheticFace, WORKER } from '../service/test/harness.js';
 import { machineInfo } from './lib/machine.js';
-import { summarise } from './lib/stats.js';
+import { summarise } from '../testkit/stats.js';
 
 const machine = machineInfo();
 const url = process.env.DATABASE_URL;

@@ -46,7 +46,7 @@ import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { machineInfo } from './lib/machine.js';
 import { embedderPolicy, REPO } from './lib/service-process.js';
-import { round } from './lib/stats.js';
+import { round } from '../testkit/stats.js';
 import { beneficiariesFor, LEVELS, S, TARGETS } from './load/settings.js';
 import { runTarget } from './load/target.js';
 

@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './lib/stats.js';
+import { median } from '../testkit/stats.js';
 import { barPlotSvg, xyPlotSvg, type XySeries } from './lib/svg-plot.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -43,7 +43,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { datasetsRoot } from './lib/dataset.js';
 import { machineInfo } from './lib/machine.js';
-import { percentile } from './lib/stats.js';
+import { percentile } from '../testkit/stats.js';
 import { availableBytes, binaryCopyRows, openBenchDb, vectorText, watchMemory, type BenchDb } from './scale/db.js';
 import { recallLatencySvg, type Series } from './scale/plot.js';
 import { embedRealFaces } from './scale/real.js';

@@ -30,7 +30,7 @@ import { newRequestNonce, sealEnvelope } from '../sdk/src/envelope/index.js';
 import { createFacePipeline, type FacePipeline, type StageTimings } from '../sdk/src/node.js';
 import { imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { runInfo } from './lib/run-info.js';
-import { summarise } from './lib/stats.js';
+import { summarise } from '../testkit/stats.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const STAGES = ['decode', 'detect', 'landmarks', 'align', 'quality', 'liveness', 'embed', 'seal', 'total', 'cpu', 'detectEmbed'] as const;

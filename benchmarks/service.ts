@@ -33,7 +33,7 @@ import { openPglite } from '../service/src/db/pglite.js';
 import { loadModelPolicy } from '../service/src/domain/models.js';
 import { AUDITOR, syntheticFace, WORKER } from '../service/test/harness.js';
 import { machineInfo } from './lib/machine.js';
-import { median, percentile, round } from './lib/stats.js';
+import { median, percentile, round } from '../testkit/stats.js';
 import { api, beneficiaryBody, consentBody, log, msSince as ms, pool, processCpuMs, REPO, startService, stopChild, type ServiceProcess } from './lib/service-process.js';
 
 

@@ -29,7 +29,7 @@ import { openPostgres } from '../service/src/db/postgres.js';
 import { nearestInDistrict, scoreBeneficiaryTemplates } from '../service/src/db/repositories/templates.js';
 import { syntheticFace } from '../service/test/harness.js';
 import { machineInfo } from './lib/machine.js';
-import { percentile, round } from './lib/stats.js';
+import { percentile, round } from '../testkit/stats.js';
 
 const { values } = parseArgs({
   options: {

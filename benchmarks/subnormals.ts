@@ -19,7 +19,7 @@ import { zeroSubnormalWeights } from '../sdk/src/runtime/onnx-subnormals.js';
 import { cosineSimilarity, createFacePipeline, type StageTimings } from '../sdk/src/node.js';
 import { imagePath, loadPairDataset, resolveDataset } from './lib/dataset.js';
 import { runInfo } from './lib/run-info.js';
-import { summarise } from './lib/stats.js';
+import { summarise } from '../testkit/stats.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const { values } = parseArgs({ options: { images: { type: 'string' } } });

@@ -14,6 +14,7 @@
  * and checked by the caller; a request that has no answer in `timeoutMs` is an error.
  */
 import http from 'node:http';
+import { percentileOfSorted } from '../../testkit/stats.js';
 
 export interface HttpResult {
   status: number;
@@ -168,7 +169,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     seconds,
     achievedRate: done / seconds,
     maxInFlight: peak,
-    schedulerLagP99Ms: lags.length ? lags[Math.min(lags.length - 1, Math.ceil(0.99 * lags.length) - 1)]! : 0,
+    schedulerLagP99Ms: lags.length ? percentileOfSorted(lags, 99) : 0,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Principal } from '../../service/src/auth/principal.js';
 import type { HttpClient } from '../lib/open-loop.js';
 import type { ServiceClient, ServiceProcess } from '../lib/service-process.js';
-import { median, percentile, round } from '../lib/stats.js';
+import { median, percentile, round } from '../../testkit/stats.js';
 import type { SignedInPeople } from './accounts.js';
 import type { DbProbe } from './db-probe.js';
 import { face, workerOf } from './settings.js';

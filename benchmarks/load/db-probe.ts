@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { processCpuMs } from '../lib/service-process.js';
-import { median, percentile, round } from '../lib/stats.js';
+import { median, percentile, round } from '../../testkit/stats.js';
 
 /**
  * What the PostgreSQL server does during a load step, measured from beside it (same machine):

@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import type { Principal } from '../../service/src/auth/principal.js';
 import { OpRecorder, openLoop } from '../lib/open-loop.js';
 import { beneficiaryBody, consentBody, log, processCpuMs } from '../lib/service-process.js';
-import { round } from '../lib/stats.js';
+import { round } from '../../testkit/stats.js';
 import { mulberry32 } from '../../testkit/prng.js';
 import { renewIfOld } from './accounts.js';
 import { code, failCode, stats, takeProbes, tokenOf, type Ctx } from './ctx.js';

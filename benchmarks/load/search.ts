@@ -1,4 +1,4 @@
-import { round } from '../lib/stats.js';
+import { round } from '../../testkit/stats.js';
 import { log } from '../lib/service-process.js';
 import { sleep, type Ctx } from './ctx.js';
 import { S } from './settings.js';

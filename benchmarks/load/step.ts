@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { openLoop, type OpenLoopResult } from '../lib/open-loop.js';
 import { processCpuMs } from '../lib/service-process.js';
-import { median, round } from '../lib/stats.js';
+import { median, round } from '../../testkit/stats.js';
 import { renewIfOld } from './accounts.js';
 import { code, failCode, stats, takeProbes, type Ctx } from './ctx.js';
 import { machineBusyMs, type DbSample } from './db-probe.js';

@@ -6,7 +6,7 @@ import type { Database } from '../../service/src/db/types.js';
 import { AUDITOR } from '../../service/test/harness.js';
 import { closedLoop, HttpClient } from '../lib/open-loop.js';
 import { embedderPolicy, log, seedEnrolled, serviceClient, startService, stopChild, type ServiceProcess } from '../lib/service-process.js';
-import { median, round } from '../lib/stats.js';
+import { median, round } from '../../testkit/stats.js';
 import { sleep, spread, takeProbes, tokenOf, type Ctx } from './ctx.js';
 import { openDbProbe, type DbProbe } from './db-probe.js';
 import { mixedDay, MIXED_NEEDS_SEEDED } from './mixed-day.js';

@@ -22,7 +22,7 @@
  */
 
 import { mulberry32, type Rng } from '../../testkit/prng.js';
-import { percentileOfSorted } from '../lib/stats.js';
+import { percentileOfSorted } from '../../testkit/stats.js';
 
 /** A seed from several integers (identity index, capture number…). */
 export const seedOf = (...xs: number[]) => xs.reduce((h, x) => Math.imul(h ^ (x | 0), 0x9e3779b1) ^ (h >>> 15), 0x12345678) | 0;
