@@ -16,9 +16,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createHumanPipeline } from './lib/human-pipeline.ts';
+import { datasetsRoot } from '../testkit/datasets.js';
 import { percentile } from '../testkit/stats.js';
 
-const DATASET = '/work/shared/datasets/lfw-dev';
+const DATASET = path.join(datasetsRoot(), 'lfw-dev');
 const IMAGES = path.join(DATASET, 'images');
 const WARMUP = 3;
 

@@ -41,7 +41,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { datasetsRoot } from './lib/dataset.js';
+import { datasetsRoot } from '../testkit/datasets.js';
 import { machineInfo } from './lib/machine.js';
 import { percentile } from '../testkit/stats.js';
 import { availableBytes, binaryCopyRows, openBenchDb, vectorText, watchMemory, type BenchDb } from './scale/db.js';

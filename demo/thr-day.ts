@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChehraApiError, ChehraClient, createFacePipeline, WorkerSession, type FacePipeline, type NewBeneficiary } from '../sdk/src/index.js';
 import { captureDesk, type CaptureDesk } from './thr-day/captures.js';
 import { birthDate, CAST, NOTICE, PRINCIPALS, TOTAL_STEPS } from './thr-day/cast.js';
@@ -9,6 +8,7 @@ import { guardianPhotos, guardianVisit, linkGuardian } from './thr-day/guardian.
 import { startService } from './thr-day/service.js';
 import { faceSteps, readQueue, totals, verifyAudit } from './thr-day/summary.js';
 import type { DemoReport, InProcessService, SkippedPhoto, ThrDayOptions } from './thr-day/types.js';
+import { datasetsRoot } from '../testkit/datasets.js';
 import { byRole, describeVisit, faceVisit, noConsentVisit, ownPhotos, strangerShots, type Day, type Registered } from './thr-day/visits.js';
 
 export type * from './thr-day/types.js';
@@ -26,16 +26,10 @@ export { PRINCIPALS } from './thr-day/cast.js';
  * except as sealed envelopes; the report names image files, never pixels or embedding values.
  */
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-
-export function defaultDatasets(): string {
-  return resolve(REPO_ROOT, process.env.CHEHRA_DATASETS ?? '../shared/datasets');
-}
-
 export async function runThrDay(opts: ThrDayOptions = {}): Promise<DemoReport> {
   const started = performance.now();
   const startedAt = new Date();
-  const lfw = join(resolve(opts.datasets ?? defaultDatasets()), 'lfw-dev');
+  const lfw = join(resolve(opts.datasets ?? datasetsRoot()), 'lfw-dev');
   if (!existsSync(join(lfw, 'images'))) throw new Error(`no LFW images at ${lfw}/images (set CHEHRA_DATASETS)`);
   const log = opts.log ?? (() => {});
   let done = 0;

@@ -15,10 +15,9 @@
 // (CHROMIUM_PATH points the tests at another browser).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { datasetsRoot } from '../testkit/datasets.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (msg) => console.error(`[chehra pretest] ${msg}`);
 
 if (process.env.CHEHRA_SKIP_TEST_DEPS === '1') process.exit(0);
@@ -61,7 +60,7 @@ if (missing.length > 0) {
 
 // Datasets cannot be installed from a registry (face images are never committed): say where the
 // tests will look, so a missing folder is found here and not deep in a test's output.
-const datasets = resolve(REPO, process.env.CHEHRA_DATASETS ?? '../shared/datasets');
+const datasets = datasetsRoot();
 if (!existsSync(resolve(datasets, 'lfw-dev/pairs.csv'))) {
   say(`no datasets at ${datasets} (lfw-dev/pairs.csv): the vision, demo and no-file tests will fail. Set CHEHRA_DATASETS to the folder holding lfw-dev/ and pad-samples/ (README, "Tests").`);
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { datasetsRoot } from '../../testkit/datasets.js';
 
 export interface Pair {
   fold: number;
@@ -16,13 +16,7 @@ export interface PairDataset {
   images: string[];
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** $CHEHRA_DATASETS, else ../shared/datasets next to the repository. */
-export function datasetsRoot(): string {
-  return resolve(REPO_ROOT, process.env.CHEHRA_DATASETS ?? '../shared/datasets');
-}
-
+/** A dataset named on the command line (from the working directory), else `fallback` in the datasets folder. */
 export function resolveDataset(arg: string | undefined, fallback: string): string {
   return arg ? resolve(process.cwd(), arg) : join(datasetsRoot(), fallback);
 }

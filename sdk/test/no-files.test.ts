@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
+import { datasetsRoot } from '../../testkit/datasets.js';
 
 /*
  * "The SDK writes no file, ever" (issue 3), proved on the whole device flow:
@@ -30,7 +31,7 @@ import { inspect } from 'node:util';
 
 const HERE = fileURLToPath(import.meta.url);
 const REPO = resolve(HERE, '../../..');
-const DATASETS = resolve(process.env.CHEHRA_DATASETS ?? resolve(REPO, '../shared/datasets'));
+const DATASETS = datasetsRoot();
 const LFW = join(DATASETS, 'lfw-dev');
 
 if (process.env.CHEHRA_DEVICE_CHILD === '1') {

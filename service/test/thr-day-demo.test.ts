@@ -3,15 +3,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { defaultDatasets, runThrDay, type DemoReport, type InProcessService } from '../../demo/thr-day.js';
+import { runThrDay, type DemoReport, type InProcessService } from '../../demo/thr-day.js';
 import { ChehraClient, createFacePipeline } from '../../sdk/src/index.js';
+import { datasetsRoot } from '../../testkit/datasets.js';
 
 // `npm run demo` as a test: one THR day at one AWC on real LFW faces, the service in this process.
 // Checked against the report, the API (as a district admin and an auditor) and the database,
 // then every service log line and every response body is scanned for OTPs, embeddings and pixels.
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
-const LFW = join(defaultDatasets(), 'lfw-dev');
+const LFW = join(datasetsRoot(), 'lfw-dev');
 const missing = !existsSync(join(LFW, 'images'))
   ? `lfw-dev not found at ${LFW} (set CHEHRA_DATASETS)`
   : !existsSync(join(REPO, 'models/cache/fr_feature.onnx'))

@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { datasetsRoot } from '../../../testkit/datasets.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-/** $CHEHRA_DATASETS, default ../shared/datasets next to the repository (see DESIGN.md). */
-export const DATASETS = resolve(REPO_ROOT, process.env.CHEHRA_DATASETS ?? '../shared/datasets');
+export const DATASETS = datasetsRoot();
 export const LFW_DEV = join(DATASETS, 'lfw-dev');
 export const PAD_SAMPLES = join(DATASETS, 'pad-samples');
 
