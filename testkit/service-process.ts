@@ -106,6 +106,40 @@ export async function startService(o: ServiceProcessOptions): Promise<ServicePro
   return { child, base, port, logPath, output: () => readFileSync(logPath).subarray(logStart).toString('utf8'), stop: (signal) => stopChild(child, signal) };
 }
 
+/**
+ * Runs the service until it exits by itself, for the tests of start-up refusals: its exit code and
+ * everything it printed (stdout and stderr together). `uid`/`gid` run it as another user (root
+ * only). Killed, and the promise rejected, if it is still running after `timeoutMs`.
+ */
+export function runServiceToExit(env: Record<string, string>, opts: { uid?: number; gid?: number; timeoutMs?: number } = {}): Promise<{ code: number | null; out: string }> {
+  const { timeoutMs = 120_000, ...ids } = opts;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      cwd: REPO,
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...ids,
+    });
+    trackChild(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the service did not exit within ${timeoutMs / 1000} s:\n${out}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    // 'close', not 'exit': the pipes are drained too, so the last line of the refusal is in `out`.
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
 /** Stops a child we started: `signal` (SIGTERM by default), SIGKILL after 15 s. Resolves with its exit code. */
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { createHarness } from './harness.js';
-import { startService } from '../../testkit/service-process.js';
+import { runServiceToExit, startService } from '../../testkit/service-process.js';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /** Starting the service takes seconds; on a machine shared by many test runs, minutes. */
 const SLOW_START_MS = 240_000;
 const root = mkdtempSync(join(tmpdir(), 'chehra-datadir-'));
@@ -17,26 +14,7 @@ chmodSync(root, 0o755);
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Runs the service until it exits by itself (a start-up refusal), with its output. */
-function runToExit(env: Record<string, string>, opts: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...opts,
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the service did not exit:\n${out}`));
-    }, SLOW_START_MS);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const runToExit = (env: Record<string, string>, opts: { uid?: number; gid?: number } = {}) => runServiceToExit(env, { ...opts, timeoutMs: SLOW_START_MS });
 
 /** One sentence and a fix, never a stack trace. */
 function assertPlainRefusal(r: { code: number | null; out: string }, pattern: RegExp) {
