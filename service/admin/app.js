@@ -9,15 +9,16 @@ import { fallbackRateChart } from './chart.js';
 import { onBulkDecision, selectWholePage, updateBulkBar } from './queue-bulk.js';
 import { weeklyRateChart } from './weekly-chart.js';
 import { duplicatesView } from './duplicates.js';
+import { CONSOLE_ROLES, FALLBACK_REASONS, REVIEW_STATUSES } from './contract.js';
 import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
 
-const REASONS = ['no_consent', 'no_match', 'liveness_failed', 'not_enrolled', 'template_expired', 'poor_quality', 'camera_fault', 'child_too_young', 'disability_or_injury', 'refused_biometrics'];
 const PAGE = 25;
 const NO_FILTERS = Object.freeze({ status: 'pending', awc: '', reason: '', minAgeDays: '', q: '', from: '', to: '' });
 const LANG_KEY = 'chehra.admin.lang';
 const USER_KEY = 'chehra.admin.user';
-/** Who may use the console; a worker signs in on the app, an auditor reads the audit API. */
-const CONSOLE_ROLES = ['district_admin', 'state_admin', 'supervisor'];
+// The enumerations (reasons, statuses) and who may use the console (CONSOLE_ROLES: a worker signs
+// in on the app, an auditor reads the audit API) come from /admin/contract.js, which the service
+// makes from @chehra/contract at start: the console keeps no copy of a list.
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -276,10 +277,16 @@ function route(focus = true) {
 
 // ---- queue ------------------------------------------------------------------------------------
 
+/** The status filter's choices, the contract's review statuses then "any"; labelled by translate(). */
+function fillStatusOptions() {
+  const option = (/** @type {string} */ value, /** @type {string} */ key) => h('option', { value, 'data-i18n': key });
+  $('f-status').replaceChildren(...REVIEW_STATUSES.map((s) => option(s, `status.${s}`)), option('', 'queue.status.any'));
+}
+
 function fillReasonOptions() {
   const select = /** @type {HTMLSelectElement} */ ($('f-reason'));
   const chosen = select.value;
-  select.replaceChildren(h('option', { value: '', text: t('queue.reason.any') }), ...REASONS.map((r) => h('option', { value: r, text: t(`reason.${r}`) })));
+  select.replaceChildren(h('option', { value: '', text: t('queue.reason.any') }), ...FALLBACK_REASONS.map((r) => h('option', { value: r, text: t(`reason.${r}`) })));
   select.value = chosen;
 }
 
@@ -710,6 +717,7 @@ function toggleLang() {
 // ---- start ------------------------------------------------------------------------------------
 
 function start() {
+  fillStatusOptions();
   let lang = 'en';
   try {
     lang = localStorage.getItem(LANG_KEY) === 'hi' ? 'hi' : 'en';

@@ -5,8 +5,8 @@
 
 import { api, query } from './api.js';
 import { formatDate, formatDateTime, t } from './i18n.js';
-
-const DECISIONS = ['different_people', 'same_person', 'fraud_suspected'];
+// The decisions and statuses are the contract's (/admin/contract.js, made by the service from it).
+import { DUPLICATE_DECISIONS, DUPLICATE_FLAG_STATUSES } from './contract.js';
 
 /**
  * @param {{
@@ -20,6 +20,8 @@ export function duplicatesView(ui) {
   const { h } = ui;
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   let status = 'open';
+  // Labelled now and again by translate() on a language switch (data-i18n).
+  $('dup-status').replaceChildren(...DUPLICATE_FLAG_STATUSES.map((s) => h('option', { value: s, 'data-i18n': `dup.status.${s}`, text: t(`dup.status.${s}`) })));
 
   /** One side of the pair as a card. @param {string} title @param {any} b */
   function side(title, b) {
@@ -46,7 +48,7 @@ export function duplicatesView(ui) {
       h('label', { for: noteId, text: t('dup.note') }),
       h('textarea', { id: noteId, name: 'note', rows: '2', maxlength: '1000', 'aria-describedby': errId }),
       h('p', { id: errId, class: 'field-error', hidden: true }),
-      h('div', { class: 'buttons' }, ...DECISIONS.map((d) => h('button', { type: 'submit', name: 'decision', value: d, class: d === 'fraud_suspected' ? 'reject' : d === 'same_person' ? 'secondary' : 'approve', text: t(`dup.decide.${d}`) }))),
+      h('div', { class: 'buttons' }, ...DUPLICATE_DECISIONS.map((d) => h('button', { type: 'submit', name: 'decision', value: d, class: d === 'fraud_suspected' ? 'reject' : d === 'same_person' ? 'secondary' : 'approve', text: t(`dup.decide.${d}`) }))),
     );
     form.addEventListener('submit', (ev) => void decide(/** @type {SubmitEvent} */ (ev), pair));
     return form;

@@ -4,10 +4,9 @@
 
 import { api, ApiError } from './api.js';
 import { t } from './i18n.js';
-
-/** The roles each manager adds (the service enforces the same). @type {Record<string, string[]>} */
-const MANAGES = { supervisor: ['worker'], district_admin: ['supervisor', 'worker'], state_admin: ['district_admin'] };
-const MAY_RESET = ['district_admin', 'state_admin'];
+// The roles each manager adds and who may reset an MPIN: the service's own rule, served from
+// identity/user-admin.ts in /admin/contract.js, so the form offers exactly what the service accepts.
+import { MANAGES, MAY_RESET } from './contract.js';
 
 /** @typedef {{id: string, name: string, role: string, state: string | null, district?: string, awc?: string, awcs?: string[], mobile: string, status: string, mustChangeMpin: boolean}} User */
 /** @typedef {{describe: (err: unknown) => string, announce: (text: string) => void, showError: (err: unknown) => void, h: (tag: string, attrs?: Record<string, string | boolean | undefined>, ...children: any[]) => HTMLElement}} Deps */

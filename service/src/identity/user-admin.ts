@@ -22,7 +22,7 @@ export const MANAGES: Record<Role, readonly Role[]> = {
 };
 
 /** Only district admins (and state admins, for district admins) hand out a new one-time MPIN. */
-const MAY_RESET: readonly Role[] = ['district_admin', 'state_admin'];
+export const MAY_RESET: readonly Role[] = ['district_admin', 'state_admin'];
 
 export interface NewUserInput {
   role: Role;

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { adminContractModule } from '../admin-contract.js';
 
 /** The console's files: plain HTML, CSS and ES modules, served as they are (no build step). */
 export const ADMIN_DIR = fileURLToPath(new URL('../../admin/', import.meta.url));
@@ -54,6 +56,15 @@ export async function adminConsoleRoutes(app: FastifyInstance): Promise<void> {
     setHeaders: (reply) => {
       reply.header('cache-control', 'no-cache');
     },
+  });
+  // The contract's enumerations and the user-admin policy as an ES module the console imports
+  // (admin-contract.ts): made once here, at start; same caching as the files (no-cache + ETag).
+  const contractJs = adminContractModule();
+  const contractTag = `"${createHash('sha256').update(contractJs).digest('base64url').slice(0, 27)}"`;
+  app.get('/admin/contract.js', { schema: { hide: true } }, (req, reply) => {
+    reply.header('cache-control', 'no-cache').header('etag', contractTag);
+    if (req.headers['if-none-match'] === contractTag) return reply.code(304).send();
+    return reply.type('text/javascript; charset=utf-8').send(contractJs);
   });
   // The app ignores trailing slashes, so this one route answers /admin and /admin/. Relative URLs
   // in index.html (./app.js) need the slash: /admin is redirected, /admin/ is the page.
