@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { Beneficiary } from './beneficiaries.js';
 import { Day, Nullable, Offset, OneOf, Timestamp, Uuid } from './common.js';
-import { CATEGORIES, DISTRIBUTION_METHODS, FALLBACK_REASONS, REVIEW_DECISIONS, REVIEW_STATUSES, VERIFICATION_OUTCOMES } from './enums.js';
+import { CATEGORIES, DISTRIBUTION_METHODS, FALLBACK_REASONS, REVIEW_DECISIONS, REVIEW_STATUSES, SMS_STATUSES, VERIFICATION_OUTCOMES } from './enums.js';
 import { FallbackCase, fallbackCaseFields } from './fallback.js';
 
 export const ReviewQueueQuery = Type.Object({
@@ -37,7 +37,19 @@ export const ReviewCaseDetail = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    otp: Type.Object({ sent: Type.Integer({ minimum: 0 }), verified: Type.Boolean() }, { additionalProperties: false }),
+    otp: Type.Object(
+      {
+        sent: Type.Integer({ minimum: 0 }),
+        verified: Type.Boolean(),
+        /**
+         * Each OTP message, oldest first: when it was sent and what the SMS gateway says of it now
+         * (asked when the case is fetched; `unknown` when the gateway has no delivery reports, did not
+         * answer in time, or the send failed). Never the code, the number or the gateway's id.
+         */
+        messages: Type.Array(Type.Object({ sentAt: Timestamp, delivery: OneOf(SMS_STATUSES) }, { additionalProperties: false })),
+      },
+      { additionalProperties: false },
+    ),
     distribution: Nullable(
       Type.Object(
         { id: Uuid, method: OneOf(DISTRIBUTION_METHODS), createdAt: Timestamp, recoveryFlaggedAt: Nullable(Timestamp) },

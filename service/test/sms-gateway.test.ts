@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { HttpSmsGateway, SmsSendError } from '../src/sms/http-gateway.js';
-import { createHarness, enrolledBeneficiary, syntheticFace, WORKER } from './harness.js';
+import { ADMIN, createHarness, enrolledBeneficiary, syntheticFace, WORKER } from './harness.js';
 
 /**
  * A fake SMS gateway on 127.0.0.1, started by the test: it records every request and answers from
@@ -173,6 +173,57 @@ test('the OTP route through the gateway: the code reaches the gateway, never a l
     for (const text of [...h.logs, ...h.responses]) {
       assert.ok(!text.includes(otp) && !text.includes(failedOtp), 'an OTP in a log line or a response');
     }
+  } finally {
+    await h.close();
+  }
+});
+
+test("the admin's case view shows whether each OTP arrived: the gateway's status for the receipt id kept on the challenge; a slow or failing gateway is unknown, never an error", async () => {
+  // A short timeout of the case view's own: the gateway's send timeout here is 500 ms.
+  const h = await createHarness({ sms: gateway() });
+  try {
+    const token = await h.token(WORKER);
+    const admin = await h.token(ADMIN);
+    const { id } = await enrolledBeneficiary(h, syntheticFace(72, h.dim));
+    const c = await h.call('POST', '/v1/fallback-cases', token, { beneficiaryId: id, reason: 'camera_fault' });
+    const caseView = async () => {
+      const r = await h.call('GET', `/v1/review/cases/${c.body.id}`, admin);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.otp;
+    };
+    assert.deepEqual(await caseView(), { sent: 0, verified: false, messages: [] });
+
+    // Two OTPs: the first accepted by the gateway as gw-a, the second lost (503 on every try: no id).
+    fresh(() => ({ status: 200, body: { id: 'gw-a' } }));
+    assert.equal((await h.call('POST', `/v1/fallback-cases/${c.body.id}/otp`, token)).status, 201);
+    const otp = /\b(\d{6})\b/.exec(seen[0]!.body.text)![1]!;
+    fresh(() => ({ status: 503 }));
+    assert.equal((await h.call('POST', `/v1/fallback-cases/${c.body.id}/otp`, token)).status, 502);
+    const rows = (await h.ctx.db.query<{ sms_message_id: string | null }>('SELECT sms_message_id FROM otp_challenges WHERE case_id = $1 ORDER BY created_at, id', [c.body.id])).rows;
+    assert.deepEqual(rows.map((r) => r.sms_message_id), ['gw-a', null], 'the receipt id is kept on its challenge; a failed send has none');
+
+    // The gateway reports gw-a delivered: asked by its id when the admin opens the case.
+    fresh((s) => ({ status: 200, body: { status: s.url === '/v1/sms/gw-a' ? 'DELIVRD' : 'FAILED' } }));
+    const view = await caseView();
+    assert.equal(view.sent, 2);
+    assert.deepEqual(view.messages.map((m: { delivery: string }) => m.delivery), ['delivered', 'unknown']);
+    for (const m of view.messages) assert.ok(!Number.isNaN(Date.parse(m.sentAt)));
+    assert.deepEqual(seen.map((s) => `${s.method} ${s.url}`), ['GET /v1/sms/gw-a'], 'one status request, for the message that has an id');
+
+    // The gateway later says it failed; then it is too slow for the case view (1.5 s), then down.
+    fresh(() => ({ status: 200, body: { status: 'UNDELIV' } }));
+    assert.equal((await caseView()).messages[0].delivery, 'failed');
+    fresh(() => ({ status: 200, body: { status: 'DELIVRD' }, delayMs: 2500 }));
+    const t0 = Date.now();
+    assert.equal((await caseView()).messages[0].delivery, 'unknown');
+    assert.ok(Date.now() - t0 < 2400, `the view waited ${Date.now() - t0} ms for a slow gateway`);
+    fresh(() => ({ status: 500 }));
+    assert.equal((await caseView()).messages[0].delivery, 'unknown');
+
+    // Nothing that identifies the message or the person: not the OTP, the number or the gateway's id.
+    const text = JSON.stringify(view);
+    for (const secret of [otp, '9812345678', 'gw-a']) assert.ok(!text.includes(secret), `the case view carries ${secret}`);
+    for (const line of h.logs) assert.ok(!line.includes(otp) && !line.includes('9812345678'), 'an OTP or the mobile in a log line');
   } finally {
     await h.close();
   }

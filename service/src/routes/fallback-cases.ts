@@ -7,7 +7,7 @@ import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary } from '../db/repositories/beneficiaries.js';
 import { getFallbackCase, openFallbackCase, type FallbackCase } from '../db/repositories/fallback-cases.js';
-import { consumeChallenge, countChallenges, insertChallenge, latestChallenge, recordAttempt } from '../db/repositories/otp-challenges.js';
+import { consumeChallenge, countChallenges, insertChallenge, latestChallenge, recordAttempt, setSmsMessageId } from '../db/repositories/otp-challenges.js';
 import { findDistribution, getVerification } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { distributionMonth } from '../domain/calendar.js';
@@ -86,11 +86,15 @@ export const fallbackCaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       return { ...ch, sendsLeft: ctx.fallback.otpMaxSends - sent - 1 };
     });
     const minutes = Math.round(ctx.fallback.otpTtlMs / 60_000);
+    let receipt;
     try {
-      await ctx.sms.send(b.mobile, `Poshan THR: your OTP is ${otp}. Valid ${minutes} min. Do not share it. / पोषण THR: आपका OTP ${otp} है। ${minutes} मिनट तक मान्य। किसी को न बताएं।`);
+      receipt = await ctx.sms.send(b.mobile, `Poshan THR: your OTP is ${otp}. Valid ${minutes} min. Do not share it. / पोषण THR: आपका OTP ${otp} है। ${minutes} मिनट तक मान्य। किसी को न बताएं।`);
     } catch {
       throw new ApiError(502, 'sms_failed', 'the SMS could not be sent: try again or use supervisor attestation');
     }
+    // The gateway's id, for the admin's delivery status (routes/review.ts). The OTP is on its way
+    // already: should this write fail, the worker still gets her 201 and the case shows `unknown`.
+    await setSmsMessageId(ctx.db, challenge.id, receipt.id).catch((err) => req.log.warn({ errCode: err?.code }, 'could not keep the SMS gateway id of an OTP'));
     return reply.status(201).send({ challengeId: challenge.id, expiresAt: challenge.expiresAt.toISOString(), sentTo: masked(b.mobile), sendsLeft: challenge.sendsLeft });
   });
 

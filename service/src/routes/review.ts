@@ -5,10 +5,11 @@ import { assertInScope } from '../auth/scope.js';
 import type { ServiceContext } from '../context.js';
 import { getBeneficiary } from '../db/repositories/beneficiaries.js';
 import { getFallbackCase, listQueue } from '../db/repositories/fallback-cases.js';
-import { otpTally } from '../db/repositories/otp-challenges.js';
+import { otpTally, sentMessages } from '../db/repositories/otp-challenges.js';
 import { getDistribution, getVerificationSummary } from '../db/repositories/verifications.js';
 import { userNames } from '../db/repositories/user-names.js';
 import { decideCase, decisionNote } from '../domain/review-decision.js';
+import { deliveryOf } from '../domain/sms-delivery.js';
 import { badRequest, notFound } from '../errors.js';
 import { beneficiaryView } from './beneficiary-access.js';
 import { fallbackCaseView } from './fallback-view.js';
@@ -43,7 +44,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     assertInScope(p, c, 'this case');
     const b = (await getBeneficiary(ctx.db, c.beneficiaryId))!;
     const verification = c.verificationId ? await getVerificationSummary(ctx.db, c.verificationId) : undefined;
-    const otp = await otpTally(ctx.db, c.id);
+    const otp = { ...(await otpTally(ctx.db, c.id)), messages: await deliveryOf(ctx.sms, await sentMessages(ctx.db, c.id), req.log) };
     const distribution = c.distributionId ? await getDistribution(ctx.db, c.distributionId) : undefined;
     return {
       case: fallbackCaseView(c),

@@ -84,10 +84,10 @@ export class HttpSmsGateway implements SmsSender {
     throw new SmsSendError(`${last!.message}, after ${this.opts.retries + 1} tries`, true, last!.status);
   }
 
-  async deliveryStatus(id: string): Promise<SmsStatus> {
+  async deliveryStatus(id: string, opts: { timeoutMs?: number } = {}): Promise<SmsStatus> {
     if (!this.opts.statusUrl) return 'unknown';
     const url = this.opts.statusUrl.replace('{id}', encodeURIComponent(id));
-    const res = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    const res = await fetch(url, { headers: this.headers, signal: AbortSignal.timeout(opts.timeoutMs ?? this.opts.timeoutMs) });
     if (res.status === 404) return 'unknown';
     if (!res.ok) throw new SmsSendError(`the SMS gateway's status endpoint answered ${res.status}`, res.status >= 500, res.status);
     return toStatus(((await res.json().catch(() => ({}))) as { status?: unknown }).status);

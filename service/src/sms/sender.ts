@@ -15,8 +15,11 @@ export interface SmsSender {
   /** Development (kept in memory, not delivered) or a real gateway: start-up logs and /v1/dev/outbox say which. */
   readonly kind: 'development' | 'gateway';
   send(to: string, text: string): Promise<SmsReceipt>;
-  /** The delivery status of a sent message, where the gateway reports it. */
-  deliveryStatus?(id: string): Promise<SmsStatus>;
+  /**
+   * The delivery status of a sent message (its receipt id), where the gateway reports it. A review
+   * page waits for it, so the caller may ask for a shorter timeout than a send's.
+   */
+  deliveryStatus?(id: string, opts?: { timeoutMs?: number }): Promise<SmsStatus>;
 }
 
 export interface OutboxMessage {
@@ -43,6 +46,11 @@ export class DevOutbox implements SmsSender {
     this.messages.push({ id, to, text, at: new Date() });
     if (this.messages.length > this.keep) this.messages.splice(0, this.messages.length - this.keep);
     return { id, status: 'accepted' };
+  }
+
+  /** Nothing is delivered in development: a message still kept is `accepted`, as its receipt said. */
+  async deliveryStatus(id: string): Promise<SmsStatus> {
+    return this.messages.some((m) => m.id === id) ? 'accepted' : 'unknown';
   }
 
   /** The newest message to a number, if any. */

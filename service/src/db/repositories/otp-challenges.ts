@@ -31,6 +31,20 @@ export async function otpTally(db: Queryable, caseId: string): Promise<{ sent: n
   return { sent: Number(rows[0]!.sent), verified: Number(rows[0]!.verified) > 0 };
 }
 
+/** The gateway's id of the message that carried the challenge's code, once the gateway accepted it. */
+export async function setSmsMessageId(db: Queryable, id: string, smsMessageId: string): Promise<void> {
+  await db.query('UPDATE otp_challenges SET sms_message_id = $2 WHERE id = $1', [id, smsMessageId]);
+}
+
+/** The OTP messages of a case, oldest first: when each was sent and the gateway's id for it (null: no id, the send failed). */
+export async function sentMessages(db: Queryable, caseId: string): Promise<Array<{ sentAt: Date; smsMessageId: string | null }>> {
+  const { rows } = await db.query<{ sentAt: Date; smsMessageId: string | null }>(
+    'SELECT created_at AS "sentAt", sms_message_id AS "smsMessageId" FROM otp_challenges WHERE case_id = $1 ORDER BY created_at, id',
+    [caseId],
+  );
+  return rows;
+}
+
 export async function countChallenges(db: Queryable, caseId: string): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM otp_challenges WHERE case_id = $1', [caseId]);
   return Number(rows[0]!.n);
