@@ -10,7 +10,11 @@ import { onBulkDecision, selectWholePage, updateBulkBar } from './queue-bulk.js'
 import { weeklyRateChart } from './weekly-chart.js';
 import { duplicatesView } from './duplicates.js';
 import { CONSOLE_ROLES, FALLBACK_REASONS, REVIEW_STATUSES } from './contract.js';
-import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
+import { DICT, ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, LANGS, setLang, t, translate } from './i18n.js';
+import { SMS_DICT } from './sms-i18n.js';
+
+// The OTP delivery labels live beside their view's data; they join the one dictionary here.
+for (const lang of LANGS) Object.assign(DICT[lang], SMS_DICT[lang]);
 
 const PAGE = 25;
 const NO_FILTERS = Object.freeze({ status: 'pending', awc: '', reason: '', minAgeDays: '', q: '', from: '', to: '' });
@@ -463,6 +467,11 @@ function renderCase() {
     [t('case.completedAt'), formatDateTime(c.completedAt)],
     [t('case.otp'), t('case.otp.value', { sent: d.otp.sent, verified: d.otp.verified ? t('yes') : t('no') })],
   ]);
+  // What the SMS gateway says of each OTP message, asked when the case was fetched.
+  if (d.otp.messages?.length) {
+    const items = d.otp.messages.map((/** @type {{sentAt: string, delivery: string}} */ m) => h('li', { 'data-delivery': m.delivery, text: t('case.smsDelivery.item', { time: formatDateTime(m.sentAt), status: t(`sms.${m.delivery}`) }) }));
+    deliveryRows.push([t('case.smsDelivery'), h('ul', { class: 'sms-delivery' }, ...items)]);
+  }
   if (c.method === 'attestation' || c.attestedBy) {
     deliveryRows.push(
       [t('case.attestedBy'), c.attestedBy ? person(d.people, c.attestedBy) : none],

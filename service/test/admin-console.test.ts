@@ -11,6 +11,8 @@ import { ADMIN, createHarness, enrolledBeneficiary, OTHER_ADMIN, OTHER_AWC_WORKE
 // The console's dictionary is plain browser JS; Node can import it too.
 // @ts-expect-error — service/admin is not part of the TypeScript project
 import { DICT } from '../admin/i18n.js';
+// @ts-expect-error — as above; app.js joins these labels into the dictionary in the browser
+import { SMS_DICT } from '../admin/sms-i18n.js';
 
 /**
  * The district admin console in a real browser (Debian's chromium, driven by playwright-core)
@@ -19,7 +21,7 @@ import { DICT } from '../admin/i18n.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
-const dict = DICT as Record<'en' | 'hi', Record<string, string>>;
+const dict = { en: { ...DICT.en, ...SMS_DICT.en }, hi: { ...DICT.hi, ...SMS_DICT.hi } } as Record<'en' | 'hi', Record<string, string>>;
 
 let h: Harness;
 let base: string;
@@ -233,6 +235,9 @@ test('a district admin filters the queue, rejects one case with a note and appro
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'case-h', 'focus moves to the case');
   const body = await text('#case-body');
   for (const s of ['Camera fault', 'Camera lens cracked; phone sent for repair', 'OTP', '1 sent · verified: yes', '******0011', WORKER.sub, 'AWC-001', 'Not flagged']) assert.ok(body.includes(s), `case view lacks "${s}"`);
+  // The development outbox delivers nothing: its one OTP message is "accepted", never "delivered".
+  assert.deepEqual(await page.locator('#case-body .sms-delivery li').evaluateAll((li) => li.map((e) => (e as HTMLElement).dataset.delivery)), ['accepted']);
+  assert.ok(body.includes(`${dict.en['case.smsDelivery']}`) && body.includes(dict.en['sms.accepted']!), 'the OTP SMS delivery status is shown');
   assert.equal(await page.locator('img, canvas, video, picture').count(), 0, 'no image of any kind on the page');
   await shot('3-case');
 
