@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -44,6 +46,59 @@ test('one embedded database, one process: a second start on the same DATA_DIR re
     assert.equal((await fetch(`${again.base}/healthz`)).status, 200);
   } finally {
     await again.stop();
+  }
+});
+
+/** Polls until `check` holds; fails with `what` after `ms`. */
+async function eventually(what: string, check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('the real process: the development SMS outbox is a loud warning at start; SIGTERM lets a request in flight finish, then closes the database', async () => {
+  const dataDir = join(root, 'lifecycle');
+  mkdirSync(dataDir);
+  // No gateway: the development outbox (an SMS_GATEWAY_URL in the runner's environment is cleared).
+  const svc = await startService({ dataDir, timeoutMs: SLOW_START_MS, env: { SMS_GATEWAY_URL: '' } });
+  let exit: Promise<number | null> | undefined;
+  try {
+    const lines = svc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    const sms = lines.find((l) => l.msg.startsWith('SMS:'));
+    assert.ok(sms, 'a start-up line about SMS');
+    assert.equal(sms.level, 40, 'a warning, not an info line');
+    assert.match(sms.msg, /^SMS: DEVELOPMENT OUTBOX — OTP messages are kept in memory and NOT delivered; GET \/v1\/dev\/outbox shows them\. Set SMS_GATEWAY_URL/);
+
+    // A slow client (a phone on a poor network): the request's headers arrive, its body not yet.
+    const body = JSON.stringify({ mobile: '9800000077', mpin: '739164', deviceId: 'device-drain-1' });
+    const req = request(`${svc.base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const answer = once(req, 'response') as Promise<[IncomingMessage]>;
+    req.write(body.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 300));
+
+    exit = once(svc.child, 'exit').then(([code]) => code as number | null);
+    svc.child.kill('SIGTERM');
+    await eventually('the shutdown line', () => svc.output().includes('SIGTERM: shutting down — draining requests in flight'));
+    // The server takes no new connection while it drains ...
+    await eventually('new connections refused', () => fetch(`${svc.base}/healthz`).then(() => false, () => true));
+    assert.equal(svc.child.exitCode, null, 'the process waits for the request in flight');
+    assert.doesNotMatch(svc.output(), /requests drained, database closed/);
+
+    // ... and the request in flight, finished now, gets its real answer, not a reset.
+    req.end(body.slice(10));
+    const [res] = await answer;
+    let text = '';
+    for await (const chunk of res) text += chunk;
+    assert.equal(res.statusCode, 401, text);
+    assert.equal(typeof JSON.parse(text).code, 'string');
+
+    assert.equal(await exit, 0);
+    assert.match(svc.output(), /stopped in \d+ ms: requests drained, database closed/);
+    assert.doesNotMatch(svc.output(), /still running after .* closing their connections/, 'nothing was cut off');
+  } finally {
+    if (!exit) await svc.stop();
   }
 });
 
