@@ -28,7 +28,7 @@ function remoteFromEnv(env: NodeJS.ProcessEnv): RemoteService | undefined {
   const workerToken = env.CHEHRA_WORKER_TOKEN ?? env.CHEHRA_TOKEN;
   const supervisorToken = env.CHEHRA_SUPERVISOR_TOKEN;
   if (!workerToken || !supervisorToken) {
-    process.stderr.write('CHEHRA_URL is set: also set CHEHRA_WORKER_TOKEN (or CHEHRA_TOKEN) and CHEHRA_SUPERVISOR_TOKEN (npm run token -- …, see README)\n');
+    process.stderr.write('CHEHRA_URL is set: also set CHEHRA_WORKER_TOKEN (or CHEHRA_TOKEN) and CHEHRA_SUPERVISOR_TOKEN (npx chehra-token …, see README)\n');
     process.exit(2);
   }
   return {

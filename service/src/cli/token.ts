@@ -9,10 +9,14 @@ const usage = `DEVELOPMENT TOOL. Mints a token signed with the service's key, wi
 The service accepts such tokens only when started with DEV_TOKENS=1 (never in production): they
 cannot be revoked by sign-out. People sign in with mobile + MPIN (npm run users -- add, README).
 
-  npm run token -- --role worker --sub w1 --awc AWC-001 --district D1 --state S1
-  npm run token -- --role supervisor --sub s1 --awcs AWC-001,AWC-002 --district D1 --state S1
-  npm run token -- --role district_admin --sub a1 --district D1 --state S1
-  npm run token -- --role auditor --sub au1
+  npx chehra-token --role worker --sub w1 --awc AWC-001 --district D1 --state S1
+  npx chehra-token --role supervisor --sub s1 --awcs AWC-001,AWC-002 --district D1 --state S1
+  npx chehra-token --role district_admin --sub a1 --district D1 --state S1
+  npx chehra-token --role auditor --sub au1
+
+Prints the token and nothing else on stdout (notes go to stderr): TOKEN=$(npx chehra-token ...).
+\`npm run -s token -- <options>\` is the same; without -s, npm prints its own "> token" banner on
+stdout before the token.
 
 Options: --ttl SECONDS (default TOKEN_TTL_SECONDS or 3600, at most 86400). Uses the keys in KEYS_DIR (default DATA_DIR/keys).`;
 
