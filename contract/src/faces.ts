@@ -107,7 +107,19 @@ export const GuardianVisit = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A 409 from POST /v1/guardian-visits. When the face path is closed for today (the guardian's
+ * attempts or a child's are used up: face_attempts_exhausted) the visit's unscored rows come with
+ * it, each child's case named in her fallback, as a direct verification's refusal carries its row;
+ * every other refusal (not linked, no consent, already given…) carries only {code, message, …}.
+ */
+export const GuardianVisitRefusal = Type.Object(
+  { ...ErrorBody.properties, ...Type.Partial(GuardianVisit).properties },
+  { additionalProperties: false },
+);
+
 export type EnrolBody = Static<typeof EnrolBody>;
+export type GuardianVisitRefusal = Static<typeof GuardianVisitRefusal>;
 export type GuardianVisitBody = Static<typeof GuardianVisitBody>;
 export type GuardianVisit = Static<typeof GuardianVisit>;
 export type Enrolment = Static<typeof Enrolment>;

@@ -49,6 +49,8 @@ async function child(name: string, birthDate: string, category: 'child_6m_3y' | 
 }
 
 const link = (childId: string, guardianId: string, relation = 'mother') => h.call('POST', `/v1/beneficiaries/${childId}/guardians`, token, { guardianId, relation });
+/** A further guardian for a child who has one: for now made like the first. */
+const linkFurther = (childId: string, guardianId: string, _existing: string, _existingFace: Float32Array, relation = 'mother') => link(childId, guardianId, relation);
 const visit = (guardianId: string, childIds: string[], face: Float32Array) => h.call('POST', '/v1/guardian-visits', token, { guardianId, childIds, envelope: h.seal(face, WORKER.sub) });
 
 async function unchanged<T>(what: () => Promise<T>): Promise<T> {
@@ -157,26 +159,38 @@ test('refused, nothing written: a guardian without consent, an unlinked guardian
   assert.equal(r6.body.code, 'not_a_thr_beneficiary');
 });
 
-test("a guardian visit stops at the children's daily face-attempt limit: no face is scored after it, nothing written", async () => {
-  const face = syntheticFace(451, h.dim);
-  const mother = await adult('Kamla', face);
+test("a guardian visit stops at the children's daily face-attempt limit too, whoever's face is shown: refused unscored, the try recorded", async () => {
+  const motherFace = syntheticFace(451, h.dim);
+  const mother = await adult('Kamla', motherFace);
+  const father = await adult('Mohan', syntheticFace(455, h.dim), { category: 'guardian' });
   const baby = await child('Tara', yearsAgo(1), 'child_6m_3y');
   assert.equal((await link(baby, mother)).status, 201);
-  const { maxFaceAttempts } = h.ctx.fallback;
-  for (let i = 0; i < maxFaceAttempts; i++) {
-    const miss = await visit(mother, [baby], syntheticFace(452 + i, h.dim));
+  assert.equal((await linkFurther(baby, father, mother, motherFace, 'father')).status, 201);
+  // Three failed visits for the baby, two by her mother's face and one by her father's: neither
+  // parent is at her own limit, the baby is at hers.
+  assert.equal(h.ctx.fallback.maxFaceAttempts, 3);
+  for (const [g, seed] of [[mother, 452], [mother, 453], [father, 454]] as const) {
+    const miss = await visit(g, [baby], syntheticFace(seed, h.dim));
     assert.equal(miss.status, 200, JSON.stringify(miss.body));
     assert.equal(miss.body.children[0].outcome, 'no_match');
   }
+  const caseId = (await h.ctx.db.query<{ id: string }>('SELECT id FROM fallback_cases WHERE beneficiary_id = $1 AND completed_at IS NULL', [baby])).rows[0]?.id;
+  assert.ok(caseId, 'her case opened when her last attempt failed');
   // Even the mother's own face is not scored now: the limit is the child's, whoever's face is shown.
-  const r = await unchanged(() => visit(mother, [baby], syntheticFace(451, h.dim, 0.3, 9)));
-  assert.equal(r.status, 409);
-  assert.equal(r.body.code, 'face_attempts_exhausted');
+  const before = await rowCounts(h.ctx.db);
+  const r = await visit(mother, [baby], syntheticFace(451, h.dim, 0.3, 9));
+  assert.deepEqual([r.status, r.body.code, r.body.outcome], [409, 'face_attempts_exhausted', 'face_attempts_exhausted']);
   assert.deepEqual(r.body.childIds, [baby]);
   assert.deepEqual(r.body.fallback.options.sort(), ['otp', 'supervisor_attestation'].sort());
-  // Her case was opened when the last attempt failed, so the ration can still go home.
-  const cases = await h.ctx.db.query("SELECT 1 FROM fallback_cases WHERE beneficiary_id = $1 AND completed_at IS NULL", [baby]);
-  assert.equal(cases.rows.length, 1);
+  assert.equal(r.body.children[0].fallback.fallbackCaseId, caseId, 'the open case is named: OTP or attestation takes the ration home');
+  // Recorded as a direct verification records a try after the lockout: one unscored row and its
+  // audit entry, the envelope spent, a refused try on the baby's count; no ration, no second case.
+  const after = await rowCounts(h.ctx.db);
+  assert.deepEqual(after, { ...before, verifications: before.verifications! + 1, audit_log: before.audit_log! + 1, seen_nonces: before.seen_nonces! + 1 });
+  const row = await h.ctx.db.query('SELECT outcome, score, face_of FROM verifications WHERE id = $1', [r.body.children[0].verificationId]);
+  assert.deepEqual(row.rows, [{ outcome: 'face_attempts_exhausted', score: null, face_of: mother }]);
+  const refused = await h.ctx.db.query<{ beneficiary_id: string; refused: number }>('SELECT beneficiary_id, refused FROM face_attempts WHERE beneficiary_id = ANY($1::uuid[]) AND refused > 0', [[baby, mother, father]]);
+  assert.deepEqual(refused.rows.map((x) => [x.beneficiary_id, x.refused]), [[baby, 1]]);
 });
 
 test("a child of 3–6 uses her own fresh template; it expires after the interval or at her 5th birthday, then her guardian's face is used", async () => {

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Principal } from '../src/auth/principal.js';
 import { buildApp } from '../src/app.js';
 import { DEFAULT_RATE_LIMITS, LIMITED_ACTIONS, type RateLimits } from '../src/rate-limit.js';
-import { ADMIN, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, CONSENT, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
 
 // Issue 10, item 1: verification, enrolment, identification, OTP and sign-in are limited per user
 // and per source address, with 429, retry-after and a code.
@@ -14,6 +14,8 @@ const tight = (perUser: number, perSource: number): RateLimits =>
 let h: Harness;
 let b: { id: string; token: string };
 let cases: string[];
+let guardian: string;
+let child: string;
 before(async () => {
   h = await createHarness({ rateLimits: tight(2, 6) });
   // Set-up enrols through the same limits: one setup worker per beneficiary.
@@ -24,11 +26,19 @@ before(async () => {
     const c = await enrolledBeneficiary(h, syntheticFace(3010 + i, h.dim), { worker: setup(i) });
     cases.push((await h.call('POST', '/v1/fallback-cases', c.token, { beneficiaryId: c.id, reason: 'camera_fault' })).body.id);
   }
+  // A mother who collects for her baby by her own face.
+  const mother = await enrolledBeneficiary(h, syntheticFace(3020, h.dim), { worker: setup(4) });
+  guardian = mother.id;
+  child = (await h.call('POST', '/v1/beneficiaries', mother.token, { category: 'child_6m_3y', name: 'Baby', birthDate: new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10), guardian: { name: 'Asha Devi', relation: 'mother' } })).body.id;
+  assert.equal((await h.call('POST', `/v1/beneficiaries/${child}/consents`, mother.token, { ...CONSENT, givenBy: 'guardian' })).status, 201);
+  assert.equal((await h.call('POST', `/v1/beneficiaries/${child}/guardians`, mother.token, { guardianId: guardian, relation: 'mother' })).status, 201);
 });
 after(() => h.close());
 
 const W2: Principal = { sub: 'worker-rl-2', role: 'worker', awc: 'AWC-001', district: 'D1', state: 'S1' };
 const W3: Principal = { sub: 'worker-rl-3', role: 'worker', awc: 'AWC-001', district: 'D1', state: 'S1' };
+const W4: Principal = { sub: 'worker-rl-4', role: 'worker', awc: 'AWC-001', district: 'D1', state: 'S1' };
+const guardianVisit = (tok: string, who: Principal, i: number, ip: string) => h.call('POST', '/v1/guardian-visits', tok, { guardianId: guardian, childIds: [child], envelope: h.seal(syntheticFace(3600 + i, h.dim), who.sub) }, { ip });
 
 function assert429(res: { status: number; body: any; headers: Record<string, unknown> }, limit: 'user' | 'source', what: string) {
   assert.equal(res.status, 429, `${what}: ${JSON.stringify(res.body)}`);
@@ -45,6 +55,8 @@ test('every limited route answers 429 rate_limited with retry-after once a user 
   rows.push(['enrolment', (tok, i) => h.call('POST', `/v1/beneficiaries/${b.id}/templates`, tok, { envelope: h.seal(syntheticFace(3200 + i, h.dim), W2.sub) }, { ip: `10.2.0.${i}` }), W2]);
   rows.push(['identification', (tok, i) => h.call('POST', '/v1/identifications', tok, { envelope: h.seal(syntheticFace(3300 + i, h.dim), ADMIN.sub) }, { ip: `10.3.0.${i}` }), ADMIN]);
   rows.push(['otp send', (tok, i) => h.call('POST', `/v1/fallback-cases/${cases[i % 3]}/otp`, tok, undefined, { ip: `10.4.0.${i}` }), W2]);
+  // A guardian visit scores a face as a verification does, and counts against the same limits.
+  rows.push(['guardian visit', (tok, i) => guardianVisit(tok, W4, i, `10.6.0.${i}`), W4]);
   rows.push(['otp verify', (tok, i) => h.call('POST', `/v1/fallback-cases/${cases[i % 3]}/otp/verify`, tok, { otp: '000000' }, { ip: `10.5.0.${i}` }), W2]);
   for (const [what, send, who] of rows) {
     const tok = await h.token(who);
@@ -53,6 +65,8 @@ test('every limited route answers 429 rate_limited with retry-after once a user 
     // The third from the same user, even from another address, is refused before it reaches the database.
     assert429(await send(tok, 2), 'user', what);
   }
+  // The worker who used up her verifications cannot go on through guardian visits.
+  assert429(await guardianVisit(await h.token(W2), W2, 9, '10.6.1.1'), 'user', 'a guardian visit after the verification limit');
 });
 
 test('a source address is limited across users; other addresses and other users are not affected', async () => {

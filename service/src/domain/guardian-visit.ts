@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { getBeneficiaries, type Beneficiary } from '../db/repositories/beneficiaries.js';
 import { activeConsent } from '../db/repositories/consents.js';
+import { recordFailedAttempt, recordRefusedAttempt } from '../db/repositories/face-attempts.js';
 import { linkedChildren } from '../db/repositories/guardianships.js';
 import { templatesOf } from '../db/repositories/templates.js';
 import { distributedAmong, insertVerification, recordDistribution, type VerificationOutcome } from '../db/repositories/verifications.js';
 import type { Queryable } from '../db/types.js';
 import { conflict } from '../errors.js';
 import { lockAttemptsInOrder } from './attempt-locks.js';
-import { distributionMonth } from './calendar.js';
+import { distributionMonth, indianDay } from './calendar.js';
 import { faceForChild } from './children.js';
 import { matchFace } from './face-match.js';
 import { fallbackFor, type FallbackAdvice, type FaceFailureReason } from './fallback.js';
 import type { Probe } from './probe.js';
-import { adviseFallback, type VerificationInput } from './verify.js';
+import { adviseFallback, openCase, type VerificationInput } from './verify.js';
 
 /**
  * A guardian collects for one or more children with one capture of her own face: one match
@@ -49,6 +50,8 @@ export interface GuardianVisitResult {
   score: number | null;
   threshold: number | null;
   children: ChildOutcome[];
+  /** Set when the visit was refused (409) after its rows were written: the face path is closed for today. */
+  refusal?: { code: 'face_attempts_exhausted'; message: string; childIds: string[] };
 }
 
 /** Refusals that leave nothing behind: each names the fallback so the ration still goes home. */
@@ -90,22 +93,30 @@ async function decideGuardianFace(tx: Queryable, input: GuardianVisitInput): Pro
 
 export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInput): Promise<GuardianVisitResult> {
   const month = distributionMonth(input.now);
-  // Every face attempt for a child, direct or through any guardian, waits here: the "already given
-  // this month?" check that follows reads the truth, and a losing visit is refused before it writes.
-  const failedToday = await lockAttemptsInOrder(tx, input.children, input.now);
+  const { guardian, children, maxFaceAttempts } = input;
+  // Every face attempt for a child, direct or through any guardian, and every one that scores the
+  // guardian's template (her own verification, another visit, a second-person check) waits here,
+  // her row and the children's taken in one global id order so that two visits naming the same
+  // people cannot deadlock. The "already given this month?" check that follows reads the truth,
+  // and a losing visit is refused before it writes.
+  const failedToday = await lockAttemptsInOrder(tx, [guardian, ...children], input.now);
   await assertVisitPossible(tx, input, month);
-  // The day's face attempts are counted per child whichever face is shown (adviseFallback counts a
-  // failed visit for each child): once a child's are used up, no guardian's face is scored for her
-  // either, so a visit cannot be the way round the limit. Her case is open already (opened when
-  // the last attempt failed), so OTP or attestation takes the ration home.
-  const exhausted = input.children.filter((c) => (failedToday.get(c.id) ?? 0) >= input.maxFaceAttempts).map((c) => c.id);
-  if (exhausted.length > 0) {
-    throw conflict('face_attempts_exhausted', "face attempts for these children are used up for today: complete the visit by OTP or supervisor attestation", { childIds: exhausted, fallback: fallbackFor('no_match', { attemptsLeft: 0 }) });
-  }
+  // The face scored is the guardian's, so her day's limit is the one that keeps her template from
+  // being probed: once it is used up (by her own verifications or by visits) no visit scores her
+  // face. The children's limits stop visits too, as before: once a child's tries are used up no
+  // guardian's face is scored for her that day, so several guardians are not a way round it.
+  const guardianClosed = (failedToday.get(guardian.id) ?? 0) >= maxFaceAttempts;
+  const exhausted = children.filter((c) => (failedToday.get(c.id) ?? 0) >= maxFaceAttempts).map((c) => c.id);
+  if (guardianClosed || exhausted.length > 0) return refuseClosedFacePath(tx, input, month, guardianClosed, exhausted);
   const face = await decideGuardianFace(tx, input);
   const visitId = randomUUID();
-  const children: ChildOutcome[] = [];
-  for (const child of input.children) {
+  // A failed capture is one failed attempt of the guardian's (her template was scored) and, as
+  // before, one of each child's (adviseFallback): a child's count says no face confirmed her today
+  // (her case opens when it runs out: an exclusion signal), whichever guardian came. The worker is
+  // told the fewer attempts left of the two.
+  const guardianLeft = face.outcome === 'match' ? undefined : maxFaceAttempts - (await recordFailedAttempt(tx, { beneficiaryId: guardian.id, day: indianDay(input.now), awc: guardian.awc, district: guardian.district, state: guardian.state, at: input.now }));
+  const outcomes: ChildOutcome[] = [];
+  for (const child of children) {
     const verificationId = await insertVerification(tx, {
       beneficiaryId: child.id,
       scheme: input.scheme,
@@ -122,17 +133,63 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
       deviceId: input.deviceId,
       faceOf: input.guardian.id,
       visitId,
+      // The service's clock, as a direct verification's row: the day and month rules read it.
+      at: input.now,
     });
     if (face.outcome !== 'match') {
-      const fallback = await adviseFallback(tx, { ...input, beneficiary: child }, month, verificationId, face.outcome as FaceFailureReason);
-      children.push({ childId: child.id, verificationId, outcome: face.outcome, distributionId: null, fallback });
+      const fallback = await adviseFallback(tx, { ...input, beneficiary: child }, month, verificationId, face.outcome as FaceFailureReason, guardianLeft);
+      outcomes.push({ childId: child.id, verificationId, outcome: face.outcome, distributionId: null, fallback });
       continue;
     }
     const distributionId = await recordDistribution(tx, { beneficiaryId: child.id, scheme: input.scheme, month, method: 'face', verificationId, worker: input.worker, awc: input.awc, district: child.district, state: child.state });
     // Only a fallback delivery for the child committed meanwhile gets here (it does not take the
     // attempt lock): the whole visit rolls back rather than deliver for some children.
     if (!distributionId) throw conflict('already_distributed', "this month's ration was already given for this child (perhaps through another guardian)", { childIds: [child.id] });
-    children.push({ childId: child.id, verificationId, outcome: 'match', distributionId });
+    outcomes.push({ childId: child.id, verificationId, outcome: 'match', distributionId });
   }
-  return { visitId, outcome: face.outcome, month, score: face.score, threshold: face.threshold, children };
+  return { visitId, outcome: face.outcome, month, score: face.score, threshold: face.threshold, children: outcomes };
+}
+
+const CLOSED_FOR_GUARDIAN = "The guardian's face attempts are used up for today: complete the children's visits by OTP or supervisor attestation.";
+const CLOSED_FOR_CHILDREN = 'Face attempts for these children are used up for today: complete the visit by OTP or supervisor attestation.';
+
+/**
+ * The face path is closed for today (the guardian's, or a child's): nothing is scored, and the try
+ * is recorded as a direct verification records one (verify.ts): a refused try on each closed path
+ * (the exclusion metrics' `refusedAfterLockout`), an unscored verification row per child saying
+ * whose face it was, and each child's month case opened (or the open one named) so the ration goes
+ * home by OTP or attestation. The route answers 409 with these rows.
+ */
+async function refuseClosedFacePath(tx: Queryable, input: GuardianVisitInput, month: string, guardianClosed: boolean, exhausted: string[]): Promise<GuardianVisitResult> {
+  const { guardian, children, now } = input;
+  const day = indianDay(now);
+  if (guardianClosed) await recordRefusedAttempt(tx, { beneficiaryId: guardian.id, day });
+  for (const id of exhausted) await recordRefusedAttempt(tx, { beneficiaryId: id, day });
+  const message = guardianClosed ? CLOSED_FOR_GUARDIAN : CLOSED_FOR_CHILDREN;
+  const visitId = randomUUID();
+  const outcomes: ChildOutcome[] = [];
+  for (const child of children) {
+    const verificationId = await insertVerification(tx, {
+      beneficiaryId: child.id,
+      scheme: input.scheme,
+      worker: input.worker,
+      awc: input.awc,
+      district: child.district,
+      state: child.state,
+      modelId: input.probe.model.id,
+      outcome: 'face_attempts_exhausted',
+      score: null,
+      threshold: null,
+      quality: input.probe.quality,
+      liveness: input.probe.liveness,
+      deviceId: input.deviceId,
+      faceOf: guardian.id,
+      visitId,
+      at: now,
+    });
+    const opened = await openCase(tx, { ...input, beneficiary: child }, month, verificationId, 'no_match');
+    outcomes.push({ childId: child.id, verificationId, outcome: 'face_attempts_exhausted', distributionId: null, fallback: { ...fallbackFor(opened.reason, { attemptsLeft: 0, fallbackCaseId: opened.id }), message } });
+  }
+  const childIds = guardianClosed ? children.map((c) => c.id) : exhausted;
+  return { visitId, outcome: 'face_attempts_exhausted', month, score: null, threshold: null, children: outcomes, refusal: { code: 'face_attempts_exhausted', message, childIds } };
 }

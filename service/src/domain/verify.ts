@@ -127,7 +127,7 @@ export async function decideVerification(tx: Queryable, input: VerificationInput
 }
 
 /** The month's case for this beneficiary, opened now if there is none (audited when it is new). */
-async function openCase(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason) {
+export async function openCase(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason) {
   const b = input.beneficiary;
   const opened = await openFallbackCase(tx, { beneficiaryId: b.id, scheme: input.scheme, month, reason, verificationId, openedBy: input.worker, awc: b.awc, district: b.district, state: b.state, workerNote: null });
   if (opened.created) {
@@ -140,13 +140,15 @@ async function openCase(tx: Queryable, input: VerificationInput, month: string, 
  * A retryable failure (no match, not live) leaves attempts for today, counted per beneficiary
  * across every device and worker; when they run out, or when no capture could ever succeed (no
  * consent, no template), the case is opened here so the worker can go straight to OTP or attestation.
+ * `otherLeft`: attempts left to someone else whose face was the one scored (a guardian visit): the
+ * fewer of the two is what the worker has left.
  */
-export async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason): Promise<FallbackAdvice> {
+export async function adviseFallback(tx: Queryable, input: VerificationInput, month: string, verificationId: string, reason: FaceFailureReason, otherLeft?: number): Promise<FallbackAdvice> {
   let attemptsLeft: number | undefined;
   if (RETRYABLE.has(reason)) {
     const b = input.beneficiary;
     const failed = await recordFailedAttempt(tx, { beneficiaryId: b.id, day: indianDay(input.now), awc: b.awc, district: b.district, state: b.state, at: input.now });
-    attemptsLeft = Math.max(0, input.maxFaceAttempts - failed);
+    attemptsLeft = Math.max(0, Math.min(input.maxFaceAttempts - failed, otherLeft ?? Infinity));
     if (attemptsLeft > 0) return fallbackFor(reason, { attemptsLeft });
   }
   const opened = await openCase(tx, input, month, verificationId, reason);

@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { GuardianLinkBody, Guardianship, GuardianshipList, GuardianVisit, GuardianVisitBody } from '@chehra/contract';
+import { GuardianLinkBody, Guardianship, GuardianshipList, GuardianVisit, GuardianVisitBody, GuardianVisitRefusal } from '@chehra/contract';
 import { principalOf } from '../auth/plugin.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary, type Beneficiary } from '../db/repositories/beneficiaries.js';
 import { claimNonce } from '../db/repositories/nonces.js';
 import { guardiansOf, insertGuardianship } from '../db/repositories/guardianships.js';
+import { secondsToNextIndianDay } from '../domain/calendar.js';
 import { isChild } from '../domain/categories.js';
+import { fallbackFor } from '../domain/fallback.js';
 import { decideGuardianVisit } from '../domain/guardian-visit.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
@@ -41,7 +43,8 @@ export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     return { items: (await guardiansOf(ctx.db, child.id)).map((g) => ({ ...g, createdAt: g.createdAt.toISOString() })) };
   });
 
-  app.post('/v1/guardian-visits', { config: { roles: ['worker'] }, schema: { body: GuardianVisitBody, response: replies({ 200: GuardianVisit }) } }, async (req, reply) => {
+  // Scores a face as a verification does, so it counts against the same rate limits.
+  app.post('/v1/guardian-visits', { config: { roles: ['worker'], rateLimited: 'verification' }, schema: { body: GuardianVisitBody, response: replies({ 200: GuardianVisit, 409: GuardianVisitRefusal }) } }, async (req, reply) => {
     const p = principalOf(req);
     const guardian = await beneficiaryInScope(ctx.db, req.body.guardianId, p);
     const children: Beneficiary[] = [];
@@ -71,7 +74,7 @@ export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
         return r;
       });
       // The worker learns the decision, never the score.
-      return reply.send({
+      const body = {
         visitId: result.visitId,
         guardianId: guardian.id,
         outcome: result.outcome,
@@ -79,7 +82,14 @@ export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
         scheme,
         month: result.month.slice(0, 7),
         children: result.children,
-      });
+      };
+      if (result.refusal) {
+        // As a direct verification's: open again at midnight in India; the rows written come with it.
+        reply.header('retry-after', secondsToNextIndianDay(now));
+        const { code, message, childIds } = result.refusal;
+        return reply.status(409).send({ code, message, childIds, fallback: { ...fallbackFor('no_match', { attemptsLeft: 0 }), message }, ...body });
+      }
+      return reply.send(body);
     } finally {
       probe.embedding.fill(0);
     }
