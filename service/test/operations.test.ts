@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { ADMIN, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, CONSENT, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
 
 const METRICS_TOKEN = 'scrape-token-for-tests-0123456789';
 const APP_ORIGIN = 'https://app.example.in';
@@ -66,6 +66,34 @@ test('GET /metrics needs the scrape token; with it, requests, latency, verificat
 
   // No personal data: no id, name, mobile or OTP anywhere in the scrape.
   for (const secret of [id, stranger.id, caseRes.body.id, mobile, mobile.slice(-10), otp, 'Asha Devi']) assert.ok(!after.includes(secret), `metrics leak ${secret}`);
+});
+
+test('guardian visits count in chehra_verifications_total: one per child verified, by outcome; a refusal by its code', async () => {
+  const worker = await h.token(WORKER);
+  const mother = await enrolledBeneficiary(h, syntheticFace(41, h.dim));
+  const born = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+  const kids: string[] = [];
+  for (const name of ['Isha', 'Aarav', 'Veer']) {
+    const id = (await h.call('POST', '/v1/beneficiaries', worker, { category: 'child_6m_3y', name, birthDate: born, guardian: { name: 'Asha Devi', relation: 'mother' } })).body.id as string;
+    assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/consents`, worker, { ...CONSENT, givenBy: 'guardian' })).status, 201);
+    kids.push(id);
+  }
+  for (const id of kids.slice(0, 2)) assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/guardians`, worker, { guardianId: mother.id, relation: 'mother' })).status, 201);
+  const visit = (childIds: string[], face: Float32Array) => h.call('POST', '/v1/guardian-visits', worker, { guardianId: mother.id, childIds, envelope: h.seal(face, WORKER.sub) });
+  const before = (await scrape()).body;
+  const miss = await visit([kids[0]!], syntheticFace(42, h.dim));
+  assert.equal(miss.body.outcome, 'no_match');
+  const both = await visit(kids.slice(0, 2), syntheticFace(41, h.dim, 0.3, 1));
+  assert.equal(both.body.outcome, 'match', JSON.stringify(both.body));
+  const unlinked = await visit([kids[2]!], syntheticFace(41, h.dim, 0.3, 2));
+  assert.equal(unlinked.body.code, 'not_guardian_of_child');
+  const after = (await scrape()).body;
+  const delta = (sample: string) => metric(after, sample) - metric(before, sample);
+  assert.equal(delta('chehra_verifications_total{outcome="match"}'), 2, 'one per child');
+  assert.equal(delta('chehra_verifications_total{outcome="no_match"}'), 1);
+  assert.equal(delta('chehra_verification_fallbacks_total{reason="no_match"}'), 1);
+  assert.equal(delta('chehra_verifications_total{outcome="not_guardian_of_child"}'), 1);
+  for (const secret of [mother.id, ...kids, both.body.visitId]) assert.ok(!after.includes(secret), `metrics leak ${secret}`);
 });
 
 test('security headers on every answer: API data, errors, 404s and the health check; the console keeps its own page policy', async () => {

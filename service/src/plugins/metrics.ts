@@ -32,7 +32,7 @@ function makeMetrics(register: Registry, db: Database) {
   return {
     requests: new Counter({ name: 'http_requests_total', help: 'HTTP requests by route template and status', labelNames: ['method', 'route', 'status_code'], ...common }),
     latency: new Histogram({ name: 'http_request_duration_seconds', help: 'Time to answer, by route template', labelNames: ['method', 'route', 'status_code'], buckets: LATENCY_BUCKETS, ...common }),
-    verifications: new Counter({ name: 'chehra_verifications_total', help: 'Face verifications by outcome (match, no_match, not_live, ...) or refusal code', labelNames: ['outcome'], ...common }),
+    verifications: new Counter({ name: 'chehra_verifications_total', help: 'Face verifications (direct, and each child of a guardian visit) by outcome (match, no_match, liveness_failed, ...) or refusal code', labelNames: ['outcome'], ...common }),
     verificationFallbacks: new Counter({ name: 'chehra_verification_fallbacks_total', help: 'Verification answers that named a fallback, by reason', labelNames: ['reason'], ...common }),
     casesOpened: new Counter({ name: 'chehra_fallback_cases_opened_total', help: 'Fallback cases opened by a worker, by reason', labelNames: ['reason'], ...common }),
     deliveries: new Counter({ name: 'chehra_fallback_deliveries_total', help: 'Rations delivered on the fallback path, by method', labelNames: ['method'], ...common }),
@@ -74,6 +74,18 @@ function countAnswer(m: Metrics, req: FastifyRequest, reply: FastifyReply, paylo
     m.verifications.inc({ outcome: label(body.outcome ?? body.code) });
     const fallback = body.fallback as { reason?: unknown } | undefined;
     if (fallback) m.verificationFallbacks.inc({ reason: label(fallback.reason) });
+  } else if (route === '/v1/guardian-visits') {
+    // One guardian capture verifies each child named: counted once per child, as her verification
+    // row is (so the counter agrees with the table and with direct verifications); a refusal that
+    // verified no one (not linked, no consent…) once, by its code.
+    const body = parse(payload);
+    if (!body) return;
+    const children = Array.isArray(body.children) ? (body.children as Array<{ outcome?: unknown; fallback?: { reason?: unknown } }>) : [];
+    if (children.length === 0) m.verifications.inc({ outcome: label(body.code) });
+    for (const c of children) {
+      m.verifications.inc({ outcome: label(c.outcome) });
+      if (c.fallback) m.verificationFallbacks.inc({ reason: label(c.fallback.reason) });
+    }
   } else if (route === '/v1/fallback-cases' && status === 201) {
     m.casesOpened.inc({ reason: label(parse(payload)?.reason) });
   } else if (route === '/v1/fallback-cases/:id/otp') {
