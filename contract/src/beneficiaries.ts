@@ -60,8 +60,13 @@ export const CategoryChangeBody = Type.Object({ category: OneOf(CATEGORIES) }, {
 export const GuardianLinkBody = Type.Object(
   {
     guardianId: Uuid,
-    relation: Type.String({ minLength: 1, maxLength: 50 }),
-    /** Since when she is the child's guardian; default today. */
+    /** mother, father, grandmother…: words a person writes, so not blank (as at registration). */
+    relation: NonBlank(50),
+    /**
+     * Since when she is the child's guardian; default today. A day of 1900–2099 like every day on
+     * the wire; the service also refuses one in the future or before the child's birth
+     * (`400 invalid_since`, as a birth date in the future is `invalid_birth_date`).
+     */
     since: Type.Optional(Day),
   },
   { additionalProperties: false },

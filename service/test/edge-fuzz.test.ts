@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RouteOptions } from 'fastify';
 import type { Principal, Role } from '../src/auth/principal.js';
-import { ADMIN, AUDITOR, createHarness, enrolledBeneficiary, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, AUDITOR, CONSENT, createHarness, rowCounts, enrolledBeneficiary, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
 
 // Issue 10, item 8: a NUL byte, an integer past the column's range, a date outside any sane
 // range, a blank name or a path with `..` was a 500. Every route, every field, every such value:
@@ -11,14 +11,29 @@ import { ADMIN, AUDITOR, createHarness, enrolledBeneficiary, SUPERVISOR, synthet
 
 let h: Harness;
 let beneficiaryId: string;
+let childId: string;
 let caseId: string;
 let changeId: string;
+let flagId: string;
+let userId: string;
 before(async () => {
   h = await createHarness({ rateLimits: false });
+  const worker = await h.token(WORKER);
   beneficiaryId = (await enrolledBeneficiary(h, syntheticFace(4001, h.dim))).id;
-  const open = await h.call('POST', '/v1/fallback-cases', await h.token(WORKER), { beneficiaryId, reason: 'camera_fault' });
+  const open = await h.call('POST', '/v1/fallback-cases', worker, { beneficiaryId, reason: 'camera_fault' });
   caseId = open.body.id;
-  changeId = (await h.call('POST', `/v1/beneficiaries/${beneficiaryId}/mobile`, await h.token(WORKER), { mobile: '+919811111111' })).body.id;
+  changeId = (await h.call('POST', `/v1/beneficiaries/${beneficiaryId}/mobile`, worker, { mobile: '+919811111111' })).body.id;
+  // A baby whose guardian is the beneficiary above (for the guardian routes).
+  childId = (await h.call('POST', '/v1/beneficiaries', worker, { category: 'child_6m_3y', name: 'Fuzz Baby', birthDate: new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10), guardian: { name: 'Asha Devi', relation: 'mother' } })).body.id;
+  assert.equal((await h.call('POST', `/v1/beneficiaries/${childId}/consents`, worker, { ...CONSENT, givenBy: 'guardian' })).status, 201);
+  assert.equal((await h.call('POST', `/v1/beneficiaries/${childId}/guardians`, worker, { guardianId: beneficiaryId, relation: 'mother' })).status, 201);
+  // A possible duplicate (the same face enrolled twice), for the duplicate decision.
+  const twin = await enrolledBeneficiary(h, syntheticFace(4002, h.dim));
+  const again = await enrolledBeneficiary(h, syntheticFace(4002, h.dim), { enrol: false });
+  flagId = (await h.call('POST', `/v1/beneficiaries/${again.id}/templates`, worker, { envelope: h.seal(syntheticFace(4002, h.dim, 0.3, 1), WORKER.sub) })).body.duplicateFlagId;
+  assert.ok(twin.id && flagId);
+  // An account the fuzz may disable and reset: not one the tests sign in as.
+  userId = (await h.call('POST', '/v1/users', await h.token(SUPERVISOR), { role: 'worker', mobile: '9876500009', name: 'Fuzz Target', awc: 'AWC-001' })).body.user.id;
 });
 after(() => h.close());
 
@@ -28,27 +43,40 @@ const fuzzer = (p: Principal): Principal => ({ ...p, sub: `fuzz-${p.sub}` });
 const PRINCIPALS: Partial<Record<Role, Principal>> = { worker: fuzzer(WORKER), supervisor: fuzzer(SUPERVISOR), district_admin: fuzzer(ADMIN), auditor: fuzzer(AUDITOR), state_admin: fuzzer({ sub: 'state-admin', role: 'state_admin', state: 'S1' } as Principal) };
 const NOT_FUZZED = new Set(['/v1/auth/logout']);
 
-const EVIL_TEXT = ['a\u0000b', '\u0000', '   ', '\t\n ', '\ud800', 'x'.repeat(5000), '=HYPERLINK("http://x")', '../../etc/passwd', "'; DROP TABLE beneficiaries; --", '9999-12-31', '0000-01-01', '2026-02-30', '-1'];
+const EVIL_TEXT = ['a\u0000b', '\u0000', '\u0007bell', '\u001b[31mred', '   ', '\t\n ', '\ud800', 'x'.repeat(5000), '=HYPERLINK("http://x")', '../../etc/passwd', "'; DROP TABLE beneficiaries; --", '9999-12-31', '0000-01-01', '1899-12-31', '2026-02-30', '2099-01-01', '-1'];
 const EVIL_NUMBERS = [1e20, 1e30, -1e20, -1, 1.5, 2 ** 31, 2 ** 53 + 2, 0];
 const EVIL_SHAPES: unknown[] = [null, true, [], {}, [1, 2], { $gt: '' }];
 const EVIL_QUERY = ['1e20', '1e30', '-1e20', '-1', '1.5', 'NaN', 'Infinity', '%00', 'a%00b', '9999-12-31', '0000-01-01', '2999-01-01', '%20%20', '%0d%0a', '..%2f..', '%E0%A4'];
 
-/** A body the route accepts, for the routes whose body needs real ids or a sealed envelope. */
+/**
+ * A body each route accepts (or refuses only for what it is: a case already decided, a link
+ * already made), so that every field can be replaced by a hostile value while the rest stays valid.
+ * Every route that declares a body must be here: the fuzz fails on one that is not.
+ */
 function baseBody(method: string, url: string, sealer: string): Record<string, unknown> | undefined {
   const envelope = () => h.seal(syntheticFace(4100 + Math.floor(Math.random() * 1e6), h.dim), sealer);
   const bodies: Record<string, () => Record<string, unknown>> = {
+    'POST /v1/auth/login': () => ({ mobile: '9876500002', mpin: '482913', deviceId: 'fuzz-device-1' }),
+    'POST /v1/auth/refresh': () => ({ refreshToken: `rt_${'A'.repeat(43)}` }),
+    'POST /v1/auth/mpin': () => ({ currentMpin: '482913', newMpin: '593024' }),
+    'POST /v1/users': () => ({ role: 'worker', mobile: '9876500001', name: 'Fuzz Worker', awc: 'AWC-001' }),
     'POST /v1/beneficiaries': () => ({ category: 'child_3_6y', name: 'Fuzz', birthDate: '2022-01-01', mobile: '+919800000000', guardian: { name: 'G', relation: 'mother' } }),
     'POST /v1/beneficiaries/:id/consents': () => ({ purpose: 'face_verification', givenBy: 'self', noticeVersion: 'v1', language: 'hi', method: 'verbal' }),
     'POST /v1/beneficiaries/:id/consents/withdraw': () => ({ purpose: 'face_verification', reason: 'moved' }),
     'POST /v1/beneficiaries/:id/templates': () => ({ envelope: envelope() }),
+    'POST /v1/beneficiaries/:id/category': () => ({ category: 'lactating' }),
+    'POST /v1/beneficiaries/:id/guardians': () => ({ guardianId: beneficiaryId, relation: 'aunt', since: '2024-01-01' }),
+    'POST /v1/beneficiaries/:id/mobile': () => ({ mobile: '+919822222222', envelope: envelope() }),
+    'POST /v1/guardian-visits': () => ({ guardianId: beneficiaryId, childIds: [childId], envelope: envelope(), deviceId: 'p1', scheme: 'THR' }),
     'POST /v1/verifications': () => ({ beneficiaryId, envelope: envelope(), deviceId: 'p1', scheme: 'THR' }),
     'POST /v1/identifications': () => ({ envelope: envelope(), limit: 5 }),
     'POST /v1/fallback-cases': () => ({ beneficiaryId, reason: 'camera_fault', note: 'n', scheme: 'THR' }),
     'POST /v1/fallback-cases/:id/otp/verify': () => ({ otp: '123456' }),
     'POST /v1/fallback-cases/:id/attestation': () => ({ reasonCode: 'home_visit', note: 'visited' }),
     'POST /v1/review/cases/:id/decision': () => ({ decision: 'reject', note: 'why' }),
-    'POST /v1/beneficiaries/:id/mobile': () => ({ mobile: '+919822222222', envelope: envelope() }),
+    'POST /v1/review/decisions': () => ({ caseIds: [caseId], decision: 'reject', note: 'why' }),
     'POST /v1/change-requests/:id/decision': () => ({ decision: 'reject', note: 'why' }),
+    'POST /v1/duplicates/:id/decision': () => ({ decision: 'different_people', note: 'checked the records' }),
   };
   return bodies[`${method} ${url}`]?.();
 }
@@ -69,41 +97,106 @@ function withValue(body: Record<string, unknown>, path: string[], value: unknown
   return copy;
 }
 
-const idFor = (url: string) => (url.includes('fallback-cases') || url.includes('review/cases') ? caseId : url.includes('change-requests') ? changeId : beneficiaryId);
+const idFor = (url: string) =>
+  url.includes('fallback-cases') || url.includes('review/cases') ? caseId
+  : url.includes('change-requests') ? changeId
+  : url.includes('duplicates') ? flagId
+  : url.includes('/users/') ? userId
+  : url.endsWith('/guardians') ? childId
+  : beneficiaryId;
 
-test('fuzz: every route, every field, hostile values: never a 500', async () => {
+type Schema = { type?: string; anyOf?: Schema[]; enum?: unknown[]; format?: string; pattern?: string; minLength?: number; maxLength?: number; minimum?: number; maximum?: number; minItems?: number; maxItems?: number; items?: Schema; properties?: Record<string, Schema>; required?: string[] };
+
+/** The schema of a body field, and whether its parent object requires it. */
+function fieldSchema(body: Schema, path: string[]): { schema?: Schema; required: boolean } {
+  let node: Schema | undefined = body;
+  let required = true;
+  for (const k of path) {
+    required = node?.required?.includes(k) ?? false;
+    node = node?.properties?.[k];
+  }
+  return { schema: node, required };
+}
+
+const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
+const typesOf = (s: Schema): string[] => (s.anyOf ? s.anyOf.flatMap(typesOf) : s.enum ? ['string'] : s.type ? [s.type] : []);
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/;
+/** Today in India, YYYY-MM-DD: a day in a request body (a birth, the start of a guardianship) has happened. */
+const today = () => new Date(h.ctx.clock().getTime() + 330 * 60_000).toISOString().slice(0, 10);
+const realDay = (v: string) => /^(19|20)\d\d-\d\d-\d\d$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
+
+/**
+ * Why this value must be refused at the edge (400), or undefined when the route may accept it.
+ * Rules about what a field means, not its schema read back: required text is never blank, a day
+ * in a body is a real day of 1900–2099 that is not in the future, integers fit their column, no
+ * control character or broken Unicode, the declared types, enums, formats and lengths.
+ */
+function mustRefuse(field: { schema?: Schema; required: boolean }, v: unknown): string | undefined {
+  const s = field.schema;
+  if (!s) return undefined;
+  const types = typesOf(s);
+  const t = jsonType(v);
+  if (types.length > 0 && !types.includes(t) && !(t === 'integer' && types.includes('number'))) return `a ${t} where ${types.join('|')} is declared`;
+  const str = s.anyOf?.find((x) => x.type === 'string') ?? s;
+  if (typeof v === 'string') {
+    if (CONTROL.test(v)) return 'control characters or broken Unicode';
+    if (v.length > (str.maxLength ?? 4096)) return 'longer than its maximum';
+    if (str.enum && !str.enum.includes(v)) return 'not one of its values';
+    if (field.required && v.trim() === '') return 'blank text in a required field';
+    if (str.format === 'date' && (!realDay(v) || v > today())) return 'not a day that has happened (1900 to today)';
+    if (str.format === 'uuid' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) return 'not a uuid';
+    if (str.pattern && !new RegExp(str.pattern, 'u').test(v)) return 'does not match its pattern';
+    if (v.length < (str.minLength ?? 0)) return 'shorter than its minimum';
+  }
+  if (typeof v === 'number' && types.includes('integer') && (!Number.isInteger(v) || v > (s.maximum ?? 2 ** 31 - 1) || v < (s.minimum ?? -(2 ** 31)))) return 'outside the integer range';
+  if (Array.isArray(v) && (v.length < (s.minItems ?? 0) || v.length > (s.maxItems ?? Infinity) || (s.items && v.some((x) => !typesOf(s.items!).includes(jsonType(x)))))) return 'an array of the wrong size or items';
+  if (t === 'object' && s.required?.some((k) => !(k in (v as object)))) return 'an object without its required fields';
+  return undefined;
+}
+
+test('fuzz: every route, every field, hostile values: never a 500, and refused at the edge what no field may hold', async () => {
   const routes = h.routes.filter((r) => !r.url.startsWith('/admin') && r.method !== 'HEAD' && r.url !== '*' && !NOT_FUZZED.has(r.url));
   assert.ok(routes.length >= 20, `found ${routes.length} routes`);
   const failures: string[] = [];
   let sent = 0;
-  const send = async (method: string, url: string, principal: Principal | undefined, payload?: unknown) => {
+  const send = async (method: string, url: string, principal: Principal | undefined, payload?: unknown, refuse?: string) => {
     sent++;
     const res = await h.app.inject({ method: method as 'GET', url, headers: principal ? { authorization: `Bearer ${await h.token(principal)}` } : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
-    if (res.statusCode >= 500) failures.push(`${res.statusCode} ${method} ${url} ${JSON.stringify(payload)?.slice(0, 120)} -> ${res.body.slice(0, 120)}`);
+    const what = `${res.statusCode} ${method} ${url} ${JSON.stringify(payload)?.slice(0, 120)} -> ${res.body.slice(0, 120)}`;
+    if (res.statusCode >= 500) failures.push(what);
+    else if (refuse && res.statusCode !== 400) failures.push(`${refuse}: ${what}`);
     else if (res.statusCode >= 400) assert.equal(typeof res.json().code, 'string', `${method} ${url}: a 4xx has a code`);
   };
+  // A route added with a body and no base body here would never have its fields fuzzed.
+  const withBody = routes.filter((r) => (r.schema as { body?: unknown } | undefined)?.body);
+  const missing = withBody.map((r) => `${[r.method].flat()[0]} ${r.url}`).filter((k) => !baseBody(k.split(' ')[0]!, k.split(' ')[1]!, 'x'));
+  assert.deepEqual(missing, [], 'every route with a body has a base body in this test');
+  assert.ok(withBody.length >= 20, `found ${withBody.length} routes with a body`);
   for (const r of routes as RouteOptions[]) {
     const method = ([r.method].flat().find((m) => m !== 'HEAD') ?? 'GET') as string;
     const roles = r.config && 'roles' in (r.config as object) ? (r.config as { roles: Role[] | 'public' }).roles : 'public';
     const principal = roles === 'public' ? undefined : roles.map((x) => PRINCIPALS[x]).find(Boolean);
     const path = r.url.replace(':id', idFor(r.url));
+    const body = () => (method === 'POST' ? baseBody(method, r.url, principal?.sub ?? 'x') ?? {} : undefined);
     // Path parameters.
-    if (r.url.includes(':id')) for (const v of EVIL_QUERY) await send(method, r.url.replace(':id', v), principal, method === 'POST' ? baseBody(method, r.url, principal?.sub ?? 'x') ?? {} : undefined);
+    if (r.url.includes(':id')) for (const v of EVIL_QUERY) await send(method, r.url.replace(':id', v), principal, body());
     // Query strings: every declared property, and one nobody declared.
     const query = (r.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring?.properties ?? {};
-    for (const key of [...Object.keys(query), 'undeclared']) for (const v of EVIL_QUERY) await send(method, `${path}?${key}=${v}`, principal, method === 'POST' ? baseBody(method, r.url, principal?.sub ?? 'x') ?? {} : undefined);
+    for (const key of [...Object.keys(query), 'undeclared']) for (const v of EVIL_QUERY) await send(method, `${path}?${key}=${v}`, principal, body());
     // Bodies: every leaf of a valid body, replaced by every hostile value.
     if (method === 'POST') {
-      const base = baseBody(method, r.url, principal?.sub ?? 'x') ?? {};
+      const schema = ((r.schema as { body?: Schema } | undefined)?.body ?? {}) as Schema;
+      const base = body()!;
       for (const leaf of leaves(base)) {
+        const field = fieldSchema(schema, leaf);
         for (const v of [...EVIL_TEXT, ...EVIL_NUMBERS, ...EVIL_SHAPES]) {
-          await send(method, path, principal, withValue(baseBody(method, r.url, principal?.sub ?? 'x') ?? {}, leaf, v));
+          await send(method, path, principal, withValue(body()!, leaf, v), mustRefuse(field, v));
         }
       }
-      for (const v of [...EVIL_TEXT, ...EVIL_SHAPES]) await send(method, path, principal, { ...base, ['extra\u0000key']: v });
+      for (const v of [...EVIL_TEXT, ...EVIL_SHAPES]) await send(method, path, principal, { ...base, ['extra\u0000key']: v }, (r.schema as { body?: unknown })?.body ? 'a key no body declares' : undefined);
     }
   }
-  assert.deepEqual(failures, [], `${failures.length} of ${sent} requests answered 5xx`);
+  assert.deepEqual(failures, [], `${failures.length} of ${sent} requests answered wrongly`);
   assert.ok(!h.logs.some((l) => l.includes('"level":50')), 'no error was logged');
 });
 
@@ -153,4 +246,24 @@ test('names, relations, notes and notice versions must hold more than spaces', a
   assert.deepEqual([consent.status, consent.body.code], [400, 'invalid_request']);
   const attest = await h.call('POST', `/v1/fallback-cases/${caseId}/attestation`, await h.token(SUPERVISOR), { reasonCode: 'home_visit', note: '   ' });
   assert.deepEqual([attest.status, attest.body.code], [400, 'invalid_request']);
+});
+
+test("a guardian link's relation is not blank and its start is a day that has happened, after the child's birth: 400 with a code, nothing linked", async () => {
+  const token = await h.token(WORKER);
+  const other = await enrolledBeneficiary(h, syntheticFace(4003, h.dim), { enrol: false });
+  const born = (await h.call('GET', `/v1/beneficiaries/${childId}`, token)).body.birthDate as string;
+  const tomorrow = new Date(h.ctx.clock().getTime() + 330 * 60_000 + 86_400_000).toISOString().slice(0, 10);
+  const before = await rowCounts(h.ctx.db);
+  for (const [body, code] of [
+    [{ relation: '   ', since: '2099-01-01' }, 'invalid_request'],
+    [{ relation: '\t\n' }, 'invalid_request'],
+    [{ relation: 'aunt', since: '2099-01-01' }, 'invalid_since'],
+    [{ relation: 'aunt', since: tomorrow }, 'invalid_since'],
+    [{ relation: 'aunt', since: '1950-01-01' }, 'invalid_since'],
+    [{ relation: 'aunt', since: '9999-12-31' }, 'invalid_request'],
+  ] as const) {
+    const res = await h.call('POST', `/v1/beneficiaries/${childId}/guardians`, token, { guardianId: other.id, ...body });
+    assert.deepEqual([res.status, res.body.code], [400, code], `${JSON.stringify(body)} (born ${born})`);
+  }
+  assert.deepEqual(await rowCounts(h.ctx.db), before, 'nothing linked, nothing requested');
 });

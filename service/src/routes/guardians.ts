@@ -6,7 +6,7 @@ import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary, type Beneficiary } from '../db/repositories/beneficiaries.js';
 import { claimNonce } from '../db/repositories/nonces.js';
 import { guardiansOf, insertGuardianship } from '../db/repositories/guardianships.js';
-import { secondsToNextIndianDay } from '../domain/calendar.js';
+import { indianDay, secondsToNextIndianDay } from '../domain/calendar.js';
 import { isChild } from '../domain/categories.js';
 import { fallbackFor } from '../domain/fallback.js';
 import { decideGuardianVisit } from '../domain/guardian-visit.js';
@@ -18,8 +18,12 @@ import { IdParams, replies } from './schemas.js';
 export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post('/v1/beneficiaries/:id/guardians', { config: { roles: ['worker'] }, schema: { params: IdParams, body: GuardianLinkBody, response: replies({ 201: Guardianship }) } }, async (req, reply) => {
     const p = principalOf(req);
+    const today = indianDay(ctx.clock());
+    const since = req.body.since ?? today;
+    if (since > today) throw badRequest('invalid_since', 'a guardianship cannot start in the future');
     const child = await beneficiaryInScope(ctx.db, req.params.id, p);
     if (!isChild(child.category)) throw badRequest('not_a_child', 'guardians are linked to child beneficiaries only');
+    if (child.birthDate && since < child.birthDate) throw badRequest('invalid_since', 'a guardianship cannot start before the child was born');
     const guardian = await getBeneficiary(ctx.db, req.body.guardianId);
     if (!guardian) throw notFound('guardian_not_found', 'no person with this id; register the guardian first');
     // The whole path, not the AWC code alone: the same code may exist in another district.
@@ -30,7 +34,7 @@ export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     if (guardian.closedAt || child.closedAt) throw conflict('beneficiary_closed', 'this record was merged into another; use the record it was merged into');
     const now = ctx.clock();
     const link = await ctx.db.transaction(async (tx) => {
-      const g = await insertGuardianship(tx, { childId: child.id, guardianId: guardian.id, relation: req.body.relation, since: req.body.since ?? now.toISOString().slice(0, 10), createdBy: p.sub });
+      const g = await insertGuardianship(tx, { childId: child.id, guardianId: guardian.id, relation: req.body.relation, since, createdBy: p.sub });
       if (!g) throw conflict('guardian_already_linked', 'this guardian is already linked to this child');
       await appendAudit(tx, { actor: p.sub, role: p.role, action: 'guardian.linked', subjectType: 'beneficiary', subjectId: child.id, district: child.district, details: { guardianId: guardian.id, relation: g.relation, since: g.since } }, now);
       return g;
