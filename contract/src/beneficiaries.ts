@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Day, NonBlank, Nullable, OneOf, Timestamp, Uuid } from './common.js';
+import { Day, NonBlank, Nullable, OneOf, SealedEnvelope, Timestamp, Uuid } from './common.js';
 import { CATEGORIES } from './enums.js';
 
 const Guardian = Type.Object(
@@ -68,6 +68,14 @@ export const GuardianLinkBody = Type.Object(
      * (`400 invalid_since`, as a birth date in the future is `invalid_birth_date`).
      */
     since: Type.Optional(Day),
+    /**
+     * A child who has a guardian already gets another only with a second person: a capture of
+     * that guardian (`envelope`; `existingGuardianId` says which one when there are several)
+     * that matches her template links at once, else a supervisor decides the change request
+     * (`409 guardian_link_needs_approval`, `changeRequestId`). The first guardian needs neither.
+     */
+    existingGuardianId: Type.Optional(Uuid),
+    envelope: Type.Optional(SealedEnvelope),
   },
   { additionalProperties: false },
 );

@@ -1,9 +1,10 @@
 import { type Static, Type } from 'typebox';
-import { NonBlank, Nullable, Offset, OneOf, SealedEnvelope, Timestamp, Uuid } from './common.js';
+import { Day, NonBlank, Nullable, Offset, OneOf, SealedEnvelope, Timestamp, Uuid } from './common.js';
 import { CHANGE_APPROVALS, CHANGE_KINDS, CHANGE_STATUSES, REVIEW_DECISIONS } from './enums.js';
 
 // Changes that need a second person (issue 10): re-enrolment over an earlier template (asked for
-// by POST /v1/beneficiaries/:id/templates) and a new mobile number for the OTP.
+// by POST /v1/beneficiaries/:id/templates), a new mobile number for the OTP, and a further guardian
+// for a child (POST /v1/beneficiaries/:id/guardians).
 
 export const MobileChangeBody = Type.Object(
   {
@@ -22,6 +23,8 @@ const changeRequestFields = {
   approval: Nullable(OneOf(CHANGE_APPROVALS)),
   /** A mobile change's new number, masked like every mobile. */
   newMobileMasked: Nullable(Type.String()),
+  /** A guardian link's guardian, relation and start (beneficiaryId is the child); only on that kind. */
+  guardianLink: Type.Optional(Type.Object({ guardianId: Uuid, relation: Type.String(), since: Day }, { additionalProperties: false })),
   requestedBy: Type.String(),
   requestedAt: Timestamp,
   decidedBy: Nullable(Type.String()),

@@ -87,7 +87,7 @@ export const ErrorBody = Type.Object(
     beneficiaryIds: Type.Optional(Type.Array(Uuid)),
     /** beneficiary_closed: the record this one was merged into. */
     mergedInto: Type.Optional(Nullable(Uuid)),
-    /** reenrolment_needs_approval: the request a supervisor decides. */
+    /** reenrolment_needs_approval, guardian_link_needs_approval: the request a supervisor decides. */
     changeRequestId: Type.Optional(Uuid),
     /** rate_limited: which counter ran out: this account's, or this address's. */
     limit: Type.Optional(OneOf(RATE_LIMIT_SCOPES)),

@@ -64,8 +64,11 @@ export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 export const REVIEW_DECISIONS = ['approve', 'reject'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 
-/** Changes that need a second person: re-enrolment over a template, a new OTP mobile number. */
-export const CHANGE_KINDS = ['re_enrolment', 'mobile_change'] as const;
+/**
+ * Changes that need a second person: re-enrolment over a template, a new OTP mobile number, and a
+ * further guardian for a child who has one (whoever is linked can collect the child's ration).
+ */
+export const CHANGE_KINDS = ['re_enrolment', 'mobile_change', 'guardian_link'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 /** pending -> approved (a re-enrolment may now be made) -> applied; or rejected. */
 export const CHANGE_STATUSES = ['pending', 'approved', 'rejected', 'applied'] as const;

@@ -18,17 +18,26 @@ before(async () => {
 });
 after(() => h.close());
 
+/** Each adult's face, so the first guardian can approve a further one (a second person, guardian-link.ts). */
+const faces = new Map<string, Float32Array>();
+
 async function adult(name: string, face: Float32Array) {
   const id = (await h.call('POST', '/v1/beneficiaries', token, { category: 'lactating', name, mobile: '+919812340000' })).body.id as string;
   assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/consents`, token, CONSENT)).status, 201);
   assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/templates`, token, { envelopes: [h.seal(face, WORKER.sub), h.seal(face, WORKER.sub)] })).status, 201);
+  faces.set(id, face);
   return id;
 }
 
 async function baby(name: string, guardians: string[]) {
   const id = (await h.call('POST', '/v1/beneficiaries', token, { category: 'child_6m_3y', name, birthDate: '2025-06-01', guardian: { name: 'Sunita', relation: 'mother' } })).body.id as string;
   assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/consents`, token, { ...CONSENT, givenBy: 'guardian' })).status, 201);
-  for (const g of guardians) assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/guardians`, token, { guardianId: g, relation: 'mother' })).status, 201);
+  const [first, ...further] = guardians;
+  if (first) assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/guardians`, token, { guardianId: first, relation: 'mother' })).status, 201);
+  for (const g of further) {
+    const r = await h.call('POST', `/v1/beneficiaries/${id}/guardians`, token, { guardianId: g, relation: 'aunt', existingGuardianId: first, envelope: h.seal(faces.get(first!)!, WORKER.sub) });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
   return id;
 }
 
@@ -83,4 +92,15 @@ test('two guardians naming the same two children in opposite orders: one ration 
   const { delivered } = settle(results);
   assert.equal(delivered.length, 1);
   await assertOneRationEach(kids);
+});
+
+test('several first guardians linked at once to a child with none: one is linked, the others wait for a second person', async () => {
+  const adults: string[] = [];
+  for (let i = 0; i < 6; i++) adults.push(await adult(`Sister ${i}`, syntheticFace(731 + i, h.dim)));
+  const child = await baby('Chinu', []);
+  const results = await Promise.all(adults.map((g) => h.call('POST', `/v1/beneficiaries/${child}/guardians`, token, { guardianId: g, relation: 'aunt' })));
+  const answers = results.map((r) => `${r.status} ${r.body.code ?? 'linked'}`).sort();
+  assert.deepEqual(answers, ['201 linked', ...Array(5).fill('409 guardian_link_needs_approval')], 'only one can be the child\'s first guardian without a second person');
+  assert.equal(await count('SELECT count(*) AS n FROM guardianships WHERE child_id = $1', [child]), 1);
+  assert.equal(await count("SELECT count(*) AS n FROM change_requests WHERE beneficiary_id = $1 AND status = 'pending'", [child]), 1, 'one open request: the latest ask');
 });

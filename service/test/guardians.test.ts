@@ -49,8 +49,9 @@ async function child(name: string, birthDate: string, category: 'child_6m_3y' | 
 }
 
 const link = (childId: string, guardianId: string, relation = 'mother') => h.call('POST', `/v1/beneficiaries/${childId}/guardians`, token, { guardianId, relation });
-/** A further guardian for a child who has one: for now made like the first. */
-const linkFurther = (childId: string, guardianId: string, _existing: string, _existingFace: Float32Array, relation = 'mother') => link(childId, guardianId, relation);
+/** A further guardian for a child who has one: the existing guardian's face approves it (second-person.test.ts has the rest). */
+const linkFurther = (childId: string, guardianId: string, existingGuardianId: string, existingFace: Float32Array, relation = 'mother') =>
+  h.call('POST', `/v1/beneficiaries/${childId}/guardians`, token, { guardianId, relation, existingGuardianId, envelope: h.seal(existingFace, WORKER.sub) });
 const visit = (guardianId: string, childIds: string[], face: Float32Array) => h.call('POST', '/v1/guardian-visits', token, { guardianId, childIds, envelope: h.seal(face, WORKER.sub) });
 
 async function unchanged<T>(what: () => Promise<T>): Promise<T> {
@@ -147,7 +148,7 @@ test('refused, nothing written: a guardian without consent, an unlinked guardian
   const father = await adult('Ramesh', fatherFace, { category: 'guardian' });
   const twin = await child('Lucky', yearsAgo(2), 'child_6m_3y');
   assert.equal((await link(twin, mother)).status, 201);
-  assert.equal((await link(twin, father, 'father')).status, 201);
+  assert.equal((await linkFurther(twin, father, mother, motherFace, 'father')).status, 201);
   assert.equal((await visit(mother, [twin], motherFace)).status, 200);
   const r5 = await unchanged(() => visit(father, [twin], fatherFace));
   assert.equal(r5.status, 409);

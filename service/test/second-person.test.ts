@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { Principal } from '../src/auth/principal.js';
 import { ADMIN, CONSENT, createHarness, enrolledBeneficiary, OTHER_ADMIN, rowCounts, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
 
@@ -105,4 +105,92 @@ test('a mobile change needs the beneficiary’s face or a supervisor; the OTP ke
   const mine = (await queue(await h.token(ADMIN), '?kind=mobile_change')).filter((r) => r.beneficiaryId === id);
   assert.deepEqual(mine.map((r) => [r.status, r.approval]).sort(), [['applied', 'face_match'], ['applied', 'supervisor'], ['rejected', null]], 'every request is in the admin’s queue');
   assert.ok(!JSON.stringify(mine).includes('9800007777'), 'numbers only masked');
+});
+
+// The audit after issue 10: a worker could link any adult of her centre as guardian of any child
+// under three, then collect the child's ration with that face. The first guardian is still the
+// worker's to link (registration, mother present); a further one needs a second person.
+describe('a further guardian for a child', () => {
+  const OTHER_DISTRICT_SUPERVISOR: Principal = { sub: 'sup-d9', role: 'supervisor', awcs: ['AWC-900'], district: 'D9', state: 'S1' };
+  const link = (childId: string, body: object) => h.call('POST', `/v1/beneficiaries/${childId}/guardians`, worker, body);
+  const guardiansOf = async (childId: string) => ((await h.call('GET', `/v1/beneficiaries/${childId}/guardians`, worker)).body.items as Array<{ guardianId: string }>).map((g) => g.guardianId);
+  const adult = async (seed: number, enrol = true) => (await enrolledBeneficiary(h, syntheticFace(seed, h.dim), { enrol })).id;
+  let mother: string;
+  let child: string;
+  let born: string;
+
+  before(async () => {
+    mother = await adult(8401);
+    born = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+    child = (await h.call('POST', '/v1/beneficiaries', worker, { category: 'child_6m_3y', name: 'Gudiya', birthDate: born, guardian: { name: 'Asha Devi', relation: 'mother' } })).body.id;
+    assert.equal((await h.call('POST', `/v1/beneficiaries/${child}/consents`, worker, { ...CONSENT, givenBy: 'guardian' })).status, 201);
+  });
+
+  test('the first guardian is linked by the worker alone; a further one is held for a supervisor, nothing linked, in the queue', async () => {
+    const first = await link(child, { guardianId: mother, relation: 'mother' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const aunt = await adult(8402);
+    const before = await rowCounts(h.ctx.db);
+    const asked = await link(child, { guardianId: aunt, relation: 'aunt', since: born });
+    assert.deepEqual([asked.status, asked.body.code], [409, 'guardian_link_needs_approval'], JSON.stringify(asked.body));
+    assert.ok(asked.body.changeRequestId);
+    assert.deepEqual(await rowCounts(h.ctx.db), { ...before, change_requests: before.change_requests! + 1, audit_log: before.audit_log! + 1 }, 'the request and its audit entry, no link');
+    assert.deepEqual(await guardiansOf(child), [mother]);
+    const collect = await h.call('POST', '/v1/guardian-visits', worker, { guardianId: aunt, childIds: [child], envelope: h.seal(syntheticFace(8402, h.dim, 0.3, 1), WORKER.sub) });
+    assert.deepEqual([collect.status, collect.body.code], [409, 'not_guardian_of_child'], 'her face collects nothing yet');
+    // Asking again returns the same request.
+    assert.equal((await link(child, { guardianId: aunt, relation: 'aunt', since: born })).body.changeRequestId, asked.body.changeRequestId);
+
+    const pending = (await queue(supervisor, '?kind=guardian_link&status=pending')).find((r) => r.id === asked.body.changeRequestId) as unknown as { beneficiaryId: string; guardianLink: object };
+    assert.deepEqual([pending.beneficiaryId, pending.guardianLink], [child, { guardianId: aunt, relation: 'aunt', since: born }], 'the supervisor sees what she approves');
+    assert.ok((await queue(await h.token(ADMIN), '?kind=guardian_link')).some((r) => r.id === asked.body.changeRequestId), "in the district admin's queue");
+  });
+
+  test("only a supervisor of the child's sector decides it, never the worker who asked; her approval links the guardian", async () => {
+    const aunt = (await queue(supervisor, '?kind=guardian_link&status=pending')).find((r) => r.beneficiaryId === child) as unknown as { id: string; guardianLink: { guardianId: string } };
+    const decide = (token: string) => h.call('POST', `/v1/change-requests/${aunt.id}/decision`, token, { decision: 'approve', note: 'the aunt raises her' });
+    const before = await rowCounts(h.ctx.db);
+    for (const [who, token, code] of [
+      ['another district', await h.token(OTHER_DISTRICT_SUPERVISOR), 'out_of_scope'],
+      ['another sector', await h.token(OTHER_SECTOR_SUPERVISOR), 'out_of_scope'],
+      ['the worker', worker, 'role_forbidden'],
+    ] as const) {
+      const r = await decide(token);
+      assert.deepEqual([r.status, r.body.code], [403, code], `${who}: ${JSON.stringify(r.body)}`);
+    }
+    assert.deepEqual(await rowCounts(h.ctx.db), before, 'nothing decided, nothing linked');
+
+    const approved = await decide(supervisor);
+    assert.deepEqual([approved.status, approved.body.status, approved.body.approval, approved.body.decidedBy], [200, 'applied', 'supervisor', SUPERVISOR.sub], JSON.stringify(approved.body));
+    assert.deepEqual((await guardiansOf(child)).sort(), [mother, aunt.guardianLink.guardianId].sort());
+    const linked = await h.ctx.db.query<{ actor: string; details: { allowedBy: string; changeRequestId: string } }>("SELECT actor, details FROM audit_log WHERE action = 'guardian.linked' AND subject_id = $1 AND details ->> 'guardianId' = $2", [child, aunt.guardianLink.guardianId]);
+    assert.deepEqual(linked.rows.map((a) => [a.actor, a.details.allowedBy, a.details.changeRequestId]), [[SUPERVISOR.sub, 'supervisor', aunt.id]]);
+    const again = await decide(supervisor);
+    assert.deepEqual([again.status, again.body.code], [409, 'change_request_decided']);
+  });
+
+  test("the existing guardian's face matching her template links at once; another face, or a face not of a guardian, does not", async () => {
+    const grandmother = await adult(8403, false);
+    // Two guardians now: the capture must say whose it is.
+    const unnamed = await link(child, { guardianId: grandmother, relation: 'grandmother', envelope: h.seal(syntheticFace(8401, h.dim, 0.3, 2), WORKER.sub) });
+    assert.deepEqual([unnamed.status, unnamed.body.code], [400, 'existing_guardian_required']);
+    const stranger = await adult(8404);
+    const notGuardian = await link(child, { guardianId: grandmother, relation: 'grandmother', existingGuardianId: stranger, envelope: h.seal(syntheticFace(8404, h.dim, 0.3, 1), WORKER.sub) });
+    assert.deepEqual([notGuardian.status, notGuardian.body.code], [409, 'not_guardian_of_child']);
+
+    // The worker's own face is not the mother's: held, and it counts as a failed attempt of the mother's.
+    const failedBefore = Number((await h.ctx.db.query<{ n: number }>('SELECT coalesce(sum(failed), 0) AS n FROM face_attempts WHERE beneficiary_id = $1', [mother])).rows[0]!.n);
+    const wrong = await link(child, { guardianId: grandmother, relation: 'grandmother', existingGuardianId: mother, envelope: h.seal(syntheticFace(8999, h.dim), WORKER.sub) });
+    assert.deepEqual([wrong.status, wrong.body.code], [409, 'guardian_link_needs_approval']);
+    assert.equal(JSON.stringify(wrong.body).match(/score|threshold/i), null, 'the refusal is not an oracle');
+    const failedAfter = Number((await h.ctx.db.query<{ n: number }>('SELECT coalesce(sum(failed), 0) AS n FROM face_attempts WHERE beneficiary_id = $1', [mother])).rows[0]!.n);
+    assert.equal(failedAfter, failedBefore + 1);
+    assert.ok(!(await guardiansOf(child)).includes(grandmother));
+
+    const byFace = await link(child, { guardianId: grandmother, relation: 'grandmother', existingGuardianId: mother, envelope: h.seal(syntheticFace(8401, h.dim, 0.3, 3), WORKER.sub) });
+    assert.equal(byFace.status, 201, JSON.stringify(byFace.body));
+    assert.ok((await guardiansOf(child)).includes(grandmother));
+    const mine = (await queue(await h.token(ADMIN), '?kind=guardian_link')).filter((r) => r.beneficiaryId === child);
+    assert.deepEqual(mine.map((r) => [r.status, r.approval]).sort(), [['applied', 'face_match'], ['applied', 'supervisor'], ['rejected', null]], 'the held request was superseded by the face match; every one is in the queue');
+  });
 });

@@ -124,7 +124,12 @@ export class ChehraClient {
     return this.http.request<Enrolment>('POST', `/v1/beneficiaries/${seg(beneficiaryId)}/templates`, '/v1/beneficiaries/:id/templates', { envelopes }, true, opts);
   }
 
-  /** Links a child to a guardian of her AWC, who can then collect for her by her own face. */
+  /**
+   * Links a child to a guardian of her AWC, who can then collect for her by her own face. A child
+   * who has a guardian already gets another only with a second person: pass that guardian's capture
+   * (`envelope`, and `existingGuardianId` when there are several), else the service answers
+   * 409 guardian_link_needs_approval with the `changeRequestId` a supervisor decides.
+   */
   linkGuardian(childId: string, input: GuardianLinkInput, opts?: CallOptions): Promise<Guardianship> {
     return this.http.request<Guardianship>('POST', `/v1/beneficiaries/${seg(childId)}/guardians`, '/v1/beneficiaries/:id/guardians', input, true, opts);
   }

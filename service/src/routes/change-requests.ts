@@ -7,6 +7,7 @@ import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary, setMobile } from '../db/repositories/beneficiaries.js';
 import { decideChangeRequest, getChangeRequest, listChangeRequests, type ChangeRequest } from '../db/repositories/change-requests.js';
 import { claimNonce } from '../db/repositories/nonces.js';
+import { applyApprovedLink } from '../domain/guardian-link.js';
 import { secondPerson } from '../domain/second-person.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
@@ -24,6 +25,7 @@ export function changeRequestView(r: ChangeRequest) {
     status: r.status,
     approval: r.approval,
     newMobileMasked: masked(r.newMobile),
+    ...(r.kind === 'guardian_link' ? { guardianLink: { guardianId: r.guardianId!, relation: r.relation!, since: r.since! } } : {}),
     requestedBy: r.requestedBy,
     requestedAt: r.requestedAt.toISOString(),
     decidedBy: r.decidedBy,
@@ -76,16 +78,22 @@ export const changeRequestRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     const p = principalOf(req);
     const now = ctx.clock();
     const decided = await ctx.db.transaction(async (tx) => {
-      const r = await getChangeRequest(tx, req.params.id, { forUpdate: true });
-      if (!r) throw notFound('change_request_not_found', 'no change request with this id');
-      assertInScope(p, r, 'this request');
+      const asked = await getChangeRequest(tx, req.params.id);
+      if (!asked) throw notFound('change_request_not_found', 'no change request with this id');
+      assertInScope(p, asked, 'this request');
+      // The record first, then the request: the order the routes that ask for a change take them
+      // in (a new link, a new number), so a decision and a new ask for the same record cannot
+      // each hold one lock and wait for the other.
+      await getBeneficiary(tx, asked.beneficiaryId, { forNoKeyUpdate: true });
+      const r = (await getChangeRequest(tx, asked.id, { forUpdate: true }))!;
       if (r.status !== 'pending') throw conflict('change_request_decided', `this request is already ${r.status}`);
       if (r.requestedBy === p.sub) throw conflict('second_person_required', 'the person who asked for a change cannot approve it');
       const approve = req.body.decision === 'approve';
-      // A mobile change is applied when approved; a re-enrolment is applied by the enrolment it allows.
-      const status = !approve ? 'rejected' : r.kind === 'mobile_change' ? 'applied' : 'approved';
+      // A mobile change and a guardian link are applied when approved; a re-enrolment is applied by the enrolment it allows.
+      const status = !approve ? 'rejected' : r.kind === 're_enrolment' ? 'approved' : 'applied';
       const d = await decideChangeRequest(tx, r.id, { status, by: p.sub, note: req.body.note, at: now });
-      if (status === 'applied') await setMobile(tx, r.beneficiaryId, r.newMobile!);
+      if (status === 'applied' && r.kind === 'mobile_change') await setMobile(tx, r.beneficiaryId, r.newMobile!);
+      if (status === 'applied' && r.kind === 'guardian_link') await applyApprovedLink(tx, r, { sub: p.sub, role: p.role }, now);
       await appendAudit(tx, { actor: p.sub, role: p.role, action: `change.${approve ? 'approved' : 'rejected'}`, subjectType: 'change_request', subjectId: r.id, district: r.district, details: { beneficiaryId: r.beneficiaryId, kind: r.kind, status } }, now);
       return d;
     });

@@ -5,10 +5,11 @@ import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { getBeneficiary, type Beneficiary } from '../db/repositories/beneficiaries.js';
 import { claimNonce } from '../db/repositories/nonces.js';
-import { guardiansOf, insertGuardianship } from '../db/repositories/guardianships.js';
+import { guardiansOf } from '../db/repositories/guardianships.js';
 import { indianDay, secondsToNextIndianDay } from '../domain/calendar.js';
 import { isChild } from '../domain/categories.js';
 import { fallbackFor } from '../domain/fallback.js';
+import { linkGuardian } from '../domain/guardian-link.js';
 import { decideGuardianVisit } from '../domain/guardian-visit.js';
 import { ApiError, badRequest, conflict, notFound } from '../errors.js';
 import { openProbe } from '../keys/open-probe.js';
@@ -16,7 +17,9 @@ import { beneficiaryInScope } from './beneficiary-access.js';
 import { IdParams, replies } from './schemas.js';
 
 export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  app.post('/v1/beneficiaries/:id/guardians', { config: { roles: ['worker'] }, schema: { params: IdParams, body: GuardianLinkBody, response: replies({ 201: Guardianship }) } }, async (req, reply) => {
+  // A link lets that face collect the child's ration: the first one is the worker's, a further one
+  // needs a second person (domain/guardian-link.ts). It may score a face: rate limited as a change.
+  app.post('/v1/beneficiaries/:id/guardians', { config: { roles: ['worker'], rateLimited: 'change_request' }, schema: { params: IdParams, body: GuardianLinkBody, response: replies({ 201: Guardianship }) } }, async (req, reply) => {
     const p = principalOf(req);
     const today = indianDay(ctx.clock());
     const since = req.body.since ?? today;
@@ -32,14 +35,25 @@ export const guardianRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     }
     if (isChild(guardian.category)) throw badRequest('guardian_is_a_child', 'a guardian must be an adult, not a child beneficiary');
     if (guardian.closedAt || child.closedAt) throw conflict('beneficiary_closed', 'this record was merged into another; use the record it was merged into');
+    const probe = req.body.envelope ? openProbe(ctx, req.body.envelope, p) : null;
     const now = ctx.clock();
-    const link = await ctx.db.transaction(async (tx) => {
-      const g = await insertGuardianship(tx, { childId: child.id, guardianId: guardian.id, relation: req.body.relation, since, createdBy: p.sub });
-      if (!g) throw conflict('guardian_already_linked', 'this guardian is already linked to this child');
-      await appendAudit(tx, { actor: p.sub, role: p.role, action: 'guardian.linked', subjectType: 'beneficiary', subjectId: child.id, district: child.district, details: { guardianId: guardian.id, relation: g.relation, since: g.since } }, now);
-      return g;
-    });
-    return reply.status(201).send({ ...link, createdAt: link.createdAt.toISOString() });
+    try {
+      const result = await ctx.db.transaction(async (tx) => {
+        if (probe && !(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
+        return linkGuardian(
+          tx,
+          { child, guardian, relation: req.body.relation, since, actor: { sub: p.sub, role: p.role }, now, probe, ...(req.body.existingGuardianId ? { existingGuardianId: req.body.existingGuardianId } : {}) },
+          { livenessThreshold: ctx.models.livenessThreshold, maxFaceAttempts: ctx.fallback.maxFaceAttempts },
+        );
+      });
+      // The request is kept (committed) for the supervisor; the link is not made.
+      if ('pending' in result) {
+        throw conflict('guardian_link_needs_approval', "the child has a guardian already: link another with a capture of that guardian's face that matches her template, or after a supervisor approves the request", { changeRequestId: result.pending.id });
+      }
+      return reply.status(201).send({ ...result.linked, createdAt: result.linked.createdAt.toISOString() });
+    } finally {
+      probe?.embedding.fill(0);
+    }
   });
 
   app.get('/v1/beneficiaries/:id/guardians', { config: { roles: ['worker', 'supervisor', 'district_admin'] }, schema: { params: IdParams, response: replies({ 200: GuardianshipList }) } }, async (req) => {

@@ -39,8 +39,15 @@ export async function insertBeneficiary(tx: Queryable, b: NewBeneficiary): Promi
   return rows[0]!;
 }
 
-export async function getBeneficiary(db: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Beneficiary | undefined> {
-  const { rows } = await db.query<Beneficiary>(`SELECT ${COLUMNS} FROM beneficiaries WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+/**
+ * `forNoKeyUpdate` locks the row against other changes of the record (a guardian link, a change
+ * request's decision) without blocking the rows that only reference it: a verification's or a
+ * visit's foreign key takes a KEY SHARE lock, which FOR UPDATE would make wait (and, with a
+ * face-attempt row held on the other side, deadlock).
+ */
+export async function getBeneficiary(db: Queryable, id: string, opts: { forUpdate?: boolean; forNoKeyUpdate?: boolean } = {}): Promise<Beneficiary | undefined> {
+  const lock = opts.forUpdate ? ' FOR UPDATE' : opts.forNoKeyUpdate ? ' FOR NO KEY UPDATE' : '';
+  const { rows } = await db.query<Beneficiary>(`SELECT ${COLUMNS} FROM beneficiaries WHERE id = $1${lock}`, [id]);
   return rows[0];
 }
 

@@ -10,6 +10,10 @@ export interface ChangeRequest {
   status: ChangeStatus;
   approval: ChangeApproval | null;
   newMobile: string | null;
+  /** A guardian link's guardian, relation and start (YYYY-MM-DD); null on other kinds. */
+  guardianId: string | null;
+  relation: string | null;
+  since: string | null;
   requestedBy: string;
   requestedAt: Date;
   decidedBy: string | null;
@@ -22,10 +26,10 @@ export interface ChangeRequest {
 }
 
 const COLUMNS = `id, beneficiary_id AS "beneficiaryId", kind, status, approval, new_mobile AS "newMobile",
-  requested_by AS "requestedBy", requested_at AS "requestedAt", decided_by AS "decidedBy", decided_at AS "decidedAt",
+  guardian_id AS "guardianId", relation, to_char(since, 'YYYY-MM-DD') AS since, requested_by AS "requestedBy", requested_at AS "requestedAt", decided_by AS "decidedBy", decided_at AS "decidedAt",
   decision_note AS "decisionNote", applied_at AS "appliedAt", awc, district, state`;
 
-export type NewChangeRequest = Pick<ChangeRequest, 'beneficiaryId' | 'kind' | 'newMobile' | 'requestedBy' | 'requestedAt' | 'awc' | 'district' | 'state'> & {
+export type NewChangeRequest = Pick<ChangeRequest, 'beneficiaryId' | 'kind' | 'newMobile' | 'requestedBy' | 'requestedAt' | 'awc' | 'district' | 'state'> & Partial<Pick<ChangeRequest, 'guardianId' | 'relation' | 'since'>> & {
   /** Set when the second person was the beneficiary's own face: the change is applied at once. */
   appliedByFaceMatch?: boolean;
 };
@@ -33,9 +37,9 @@ export type NewChangeRequest = Pick<ChangeRequest, 'beneficiaryId' | 'kind' | 'n
 export async function insertChangeRequest(tx: Queryable, r: NewChangeRequest): Promise<ChangeRequest> {
   const applied = r.appliedByFaceMatch === true;
   const { rows } = await tx.query<ChangeRequest>(
-    `INSERT INTO change_requests (beneficiary_id, kind, new_mobile, requested_by, requested_at, awc, district, state, status, approval, applied_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
-    [r.beneficiaryId, r.kind, r.newMobile, r.requestedBy, r.requestedAt, r.awc, r.district, r.state, applied ? 'applied' : 'pending', applied ? 'face_match' : null, applied ? r.requestedAt : null],
+    `INSERT INTO change_requests (beneficiary_id, kind, new_mobile, requested_by, requested_at, awc, district, state, status, approval, applied_at, guardian_id, relation, since)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${COLUMNS}`,
+    [r.beneficiaryId, r.kind, r.newMobile, r.requestedBy, r.requestedAt, r.awc, r.district, r.state, applied ? 'applied' : 'pending', applied ? 'face_match' : null, applied ? r.requestedAt : null, r.guardianId ?? null, r.relation ?? null, r.since ?? null],
   );
   return rows[0]!;
 }
