@@ -16,6 +16,8 @@ let caseId: string;
 let changeId: string;
 let flagId: string;
 let userId: string;
+let auntId: string;
+let verificationId: string;
 before(async () => {
   h = await createHarness({ rateLimits: false });
   const worker = await h.token(WORKER);
@@ -27,6 +29,11 @@ before(async () => {
   childId = (await h.call('POST', '/v1/beneficiaries', worker, { category: 'child_6m_3y', name: 'Fuzz Baby', birthDate: new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10), guardian: { name: 'Asha Devi', relation: 'mother' } })).body.id;
   assert.equal((await h.call('POST', `/v1/beneficiaries/${childId}/consents`, worker, { ...CONSENT, givenBy: 'guardian' })).status, 201);
   assert.equal((await h.call('POST', `/v1/beneficiaries/${childId}/guardians`, worker, { guardianId: beneficiaryId, relation: 'mother' })).status, 201);
+  // Someone to link as a further guardian (with the first one's face as the second person).
+  auntId = (await enrolledBeneficiary(h, syntheticFace(4004, h.dim), { enrol: false })).id;
+  // A failed verification of this month, for a fallback case's evidence.
+  verificationId = (await h.call('POST', '/v1/verifications', worker, { beneficiaryId, envelope: h.seal(syntheticFace(4005, h.dim), WORKER.sub) })).body.verificationId;
+  assert.ok(verificationId);
   // A possible duplicate (the same face enrolled twice), for the duplicate decision.
   const twin = await enrolledBeneficiary(h, syntheticFace(4002, h.dim));
   const again = await enrolledBeneficiary(h, syntheticFace(4002, h.dim), { enrol: false });
@@ -49,37 +56,46 @@ const EVIL_SHAPES: unknown[] = [null, true, [], {}, [1, 2], { $gt: '' }];
 const EVIL_QUERY = ['1e20', '1e30', '-1e20', '-1', '1.5', 'NaN', 'Infinity', '%00', 'a%00b', '9999-12-31', '0000-01-01', '2999-01-01', '%20%20', '%0d%0a', '..%2f..', '%E0%A4'];
 
 /**
- * A body each route accepts (or refuses only for what it is: a case already decided, a link
+ * Bodies each route accepts (or refuses only for what it is: a case already decided, a link
  * already made), so that every field can be replaced by a hostile value while the rest stays valid.
- * Every route that declares a body must be here: the fuzz fails on one that is not.
+ * Every route that declares a body must be here, and together its bodies must hold every field it
+ * declares: the fuzz fails otherwise. A field that excludes another (one capture or several; a
+ * worker's AWC or a supervisor's AWCs) gets a body of its own, sent as the role that may use it.
  */
-function baseBody(method: string, url: string, sealer: string): Record<string, unknown> | undefined {
-  const envelope = () => h.seal(syntheticFace(4100 + Math.floor(Math.random() * 1e6), h.dim), sealer);
-  const bodies: Record<string, () => Record<string, unknown>> = {
-    'POST /v1/auth/login': () => ({ mobile: '9876500002', mpin: '482913', deviceId: 'fuzz-device-1' }),
-    'POST /v1/auth/refresh': () => ({ refreshToken: `rt_${'A'.repeat(43)}` }),
-    'POST /v1/auth/mpin': () => ({ currentMpin: '482913', newMpin: '593024' }),
-    'POST /v1/users': () => ({ role: 'worker', mobile: '9876500001', name: 'Fuzz Worker', awc: 'AWC-001' }),
-    'POST /v1/beneficiaries': () => ({ category: 'child_3_6y', name: 'Fuzz', birthDate: '2022-01-01', mobile: '+919800000000', guardian: { name: 'G', relation: 'mother' } }),
-    'POST /v1/beneficiaries/:id/consents': () => ({ purpose: 'face_verification', givenBy: 'self', noticeVersion: 'v1', language: 'hi', method: 'verbal' }),
-    'POST /v1/beneficiaries/:id/consents/withdraw': () => ({ purpose: 'face_verification', reason: 'moved' }),
-    'POST /v1/beneficiaries/:id/templates': () => ({ envelope: envelope() }),
-    'POST /v1/beneficiaries/:id/category': () => ({ category: 'lactating' }),
-    'POST /v1/beneficiaries/:id/guardians': () => ({ guardianId: beneficiaryId, relation: 'aunt', since: '2024-01-01' }),
-    'POST /v1/beneficiaries/:id/mobile': () => ({ mobile: '+919822222222', envelope: envelope() }),
-    'POST /v1/guardian-visits': () => ({ guardianId: beneficiaryId, childIds: [childId], envelope: envelope(), deviceId: 'p1', scheme: 'THR' }),
-    'POST /v1/verifications': () => ({ beneficiaryId, envelope: envelope(), deviceId: 'p1', scheme: 'THR' }),
-    'POST /v1/identifications': () => ({ envelope: envelope(), limit: 5 }),
-    'POST /v1/fallback-cases': () => ({ beneficiaryId, reason: 'camera_fault', note: 'n', scheme: 'THR' }),
-    'POST /v1/fallback-cases/:id/otp/verify': () => ({ otp: '123456' }),
-    'POST /v1/fallback-cases/:id/attestation': () => ({ reasonCode: 'home_visit', note: 'visited' }),
-    'POST /v1/review/cases/:id/decision': () => ({ decision: 'reject', note: 'why' }),
-    'POST /v1/review/decisions': () => ({ caseIds: [caseId], decision: 'reject', note: 'why' }),
-    'POST /v1/change-requests/:id/decision': () => ({ decision: 'reject', note: 'why' }),
-    'POST /v1/duplicates/:id/decision': () => ({ decision: 'different_people', note: 'checked the records' }),
+type Base = { body: Record<string, unknown>; as?: Role };
+function baseBodies(method: string, url: string, sealer: string): Base[] | undefined {
+  const envelope = (seed = 4100 + Math.floor(Math.random() * 1e6)) => h.seal(syntheticFace(seed, h.dim), sealer);
+  const one = (body: Record<string, unknown>): Base[] => [{ body }];
+  const bodies: Record<string, () => Base[]> = {
+    'POST /v1/auth/login': () => one({ mobile: '9876500002', mpin: '482913', deviceId: 'fuzz-device-1' }),
+    'POST /v1/auth/refresh': () => one({ refreshToken: `rt_${'A'.repeat(43)}` }),
+    'POST /v1/auth/mpin': () => one({ currentMpin: '482913', newMpin: '593024' }),
+    'POST /v1/users': () => [
+      { body: { role: 'worker', mobile: '9876500001', name: 'Fuzz Worker', awc: 'AWC-001' } },
+      { as: 'district_admin', body: { role: 'supervisor', mobile: '9876500003', name: 'Fuzz Supervisor', awcs: ['AWC-001'] } },
+      { as: 'state_admin', body: { role: 'district_admin', mobile: '9876500004', name: 'Fuzz Admin', district: 'D7' } },
+    ],
+    'POST /v1/beneficiaries': () => one({ category: 'child_3_6y', name: 'Fuzz', birthDate: '2022-01-01', mobile: '+919800000000', guardian: { name: 'G', relation: 'mother' } }),
+    'POST /v1/beneficiaries/:id/consents': () => one({ purpose: 'face_verification', givenBy: 'self', noticeVersion: 'v1', language: 'hi', method: 'verbal' }),
+    'POST /v1/beneficiaries/:id/consents/withdraw': () => one({ purpose: 'face_verification', reason: 'moved' }),
+    'POST /v1/beneficiaries/:id/templates': () => [{ body: { envelope: envelope() } }, { body: { envelopes: [envelope(4006), envelope(4006)] } }],
+    'POST /v1/beneficiaries/:id/category': () => one({ category: 'lactating' }),
+    'POST /v1/beneficiaries/:id/guardians': () => one({ guardianId: auntId, relation: 'aunt', since: '2025-06-01', existingGuardianId: beneficiaryId, envelope: envelope(4001) }),
+    'POST /v1/beneficiaries/:id/mobile': () => one({ mobile: '+919822222222', envelope: envelope() }),
+    'POST /v1/guardian-visits': () => one({ guardianId: beneficiaryId, childIds: [childId], envelope: envelope(), deviceId: 'p1', scheme: 'THR' }),
+    'POST /v1/verifications': () => one({ beneficiaryId, envelope: envelope(), deviceId: 'p1', scheme: 'THR' }),
+    'POST /v1/identifications': () => one({ envelope: envelope(), limit: 5 }),
+    'POST /v1/fallback-cases': () => one({ beneficiaryId, reason: 'camera_fault', note: 'n', scheme: 'THR', verificationId }),
+    'POST /v1/fallback-cases/:id/otp/verify': () => one({ otp: '123456' }),
+    'POST /v1/fallback-cases/:id/attestation': () => one({ reasonCode: 'home_visit', note: 'visited' }),
+    'POST /v1/review/cases/:id/decision': () => one({ decision: 'reject', note: 'why' }),
+    'POST /v1/review/decisions': () => one({ caseIds: [caseId], decision: 'reject', note: 'why' }),
+    'POST /v1/change-requests/:id/decision': () => one({ decision: 'reject', note: 'why' }),
+    'POST /v1/duplicates/:id/decision': () => one({ decision: 'different_people', note: 'checked the records' }),
   };
   return bodies[`${method} ${url}`]?.();
 }
+const baseBody = (method: string, url: string, sealer: string) => baseBodies(method, url, sealer)?.[0]?.body;
 
 /** Every leaf of a body, as a path of keys. */
 function leaves(v: unknown, path: string[] = []): string[][] {
@@ -167,10 +183,16 @@ test('fuzz: every route, every field, hostile values: never a 500, and refused a
     else if (refuse && res.statusCode !== 400) failures.push(`${refuse}: ${what}`);
     else if (res.statusCode >= 400) assert.equal(typeof res.json().code, 'string', `${method} ${url}: a 4xx has a code`);
   };
-  // A route added with a body and no base body here would never have its fields fuzzed.
+  // A route added with a body and no base body here, or a field no base body holds, would never be fuzzed.
   const withBody = routes.filter((r) => (r.schema as { body?: unknown } | undefined)?.body);
-  const missing = withBody.map((r) => `${[r.method].flat()[0]} ${r.url}`).filter((k) => !baseBody(k.split(' ')[0]!, k.split(' ')[1]!, 'x'));
-  assert.deepEqual(missing, [], 'every route with a body has a base body in this test');
+  const unfuzzed = withBody.flatMap((r) => {
+    const [method, url] = [[r.method].flat()[0]!, r.url];
+    const bases = baseBodies(method, url, 'x');
+    if (!bases) return [`${method} ${url}: no base body`];
+    const declared = Object.keys((r.schema as { body: Schema }).body.properties ?? {});
+    return declared.filter((k) => !bases.some((b) => k in b.body)).map((k) => `${method} ${url}: field ${k}`);
+  });
+  assert.deepEqual(unfuzzed, [], 'every route with a body has base bodies here holding every field it declares');
   assert.ok(withBody.length >= 20, `found ${withBody.length} routes with a body`);
   for (const r of routes as RouteOptions[]) {
     const method = ([r.method].flat().find((m) => m !== 'HEAD') ?? 'GET') as string;
@@ -183,17 +205,22 @@ test('fuzz: every route, every field, hostile values: never a 500, and refused a
     // Query strings: every declared property, and one nobody declared.
     const query = (r.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring?.properties ?? {};
     for (const key of [...Object.keys(query), 'undeclared']) for (const v of EVIL_QUERY) await send(method, `${path}?${key}=${v}`, principal, body());
-    // Bodies: every leaf of a valid body, replaced by every hostile value.
+    // Bodies: every leaf of each valid body, replaced by every hostile value.
     if (method === 'POST') {
       const schema = ((r.schema as { body?: Schema } | undefined)?.body ?? {}) as Schema;
-      const base = body()!;
-      for (const leaf of leaves(base)) {
-        const field = fieldSchema(schema, leaf);
-        for (const v of [...EVIL_TEXT, ...EVIL_NUMBERS, ...EVIL_SHAPES]) {
-          await send(method, path, principal, withValue(body()!, leaf, v), mustRefuse(field, v));
+      const variants = baseBodies(method, r.url, 'x') ?? [{ body: {} }];
+      for (let i = 0; i < variants.length; i++) {
+        const as = variants[i]!.as ? PRINCIPALS[variants[i]!.as!] : principal;
+        const fresh = () => baseBodies(method, r.url, as?.sub ?? 'x')![i]!.body;
+        const base = variants[i]!.body;
+        for (const leaf of leaves(base)) {
+          const field = fieldSchema(schema, leaf);
+          for (const v of [...EVIL_TEXT, ...EVIL_NUMBERS, ...EVIL_SHAPES]) {
+            await send(method, path, as, withValue(fresh(), leaf, v), mustRefuse(field, v));
+          }
         }
+        for (const v of [...EVIL_TEXT, ...EVIL_SHAPES]) await send(method, path, as, { ...base, ['extra\u0000key']: v }, (r.schema as { body?: unknown })?.body ? 'a key no body declares' : undefined);
       }
-      for (const v of [...EVIL_TEXT, ...EVIL_SHAPES]) await send(method, path, principal, { ...base, ['extra\u0000key']: v }, (r.schema as { body?: unknown })?.body ? 'a key no body declares' : undefined);
     }
   }
   assert.deepEqual(failures, [], `${failures.length} of ${sent} requests answered wrongly`);
