@@ -19,8 +19,9 @@ import { adviseFallback, openCase, type VerificationInput } from './verify.js';
  * A guardian collects for one or more children with one capture of her own face: one match
  * against her template, then one verification row and one distribution per child, all in the
  * caller's transaction. Anything that makes the visit impossible (a link missing, a consent
- * missing, a ration already given) is refused before a row is written; only a face decision
- * (match, no match, not live) writes rows, as a direct verification does.
+ * missing, a ration already given) is refused before a row is written; a face decision (match, no
+ * match, not live) writes rows, and so does a try after the day's face attempts ran out (refused
+ * unscored, recorded), as a direct verification does.
  */
 export interface GuardianVisitInput {
   guardian: Beneficiary;
