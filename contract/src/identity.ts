@@ -6,6 +6,14 @@ import { OneOf, Timestamp } from './common.js';
 
 /** The user id she types: her 10-digit mobile number, +91 allowed. */
 export const Mobile = Type.String({ pattern: '^(\\+91)?[6-9][0-9]{9}$' });
+/**
+ * "+91 98123 45678", "919812345678" and "9812345678" are one number: its 10 digits. The one
+ * normalisation of a user id, for the account it names (service), and the rate-limit bucket.
+ */
+export function normaliseMobile(raw: string): string {
+  const digits = raw.replace(/[\s-]/g, '');
+  return digits.replace(/^(\+91|91)(?=[6-9][0-9]{9}$)/, '');
+}
 /** 4 to 6 digits; which ones are too easy to guess is the service's rule (weak_mpin). */
 export const MPIN_PATTERN = '^[0-9]{4,6}$';
 export const Mpin = Type.String({ pattern: MPIN_PATTERN });

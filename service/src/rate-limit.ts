@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { normaliseMobile } from '@chehra/contract';
 import { ApiError } from './errors.js';
 
 /** What is limited: everything that scores a face, sends or checks a code, or signs someone in. */
@@ -71,7 +72,8 @@ function userKey(req: FastifyRequest): string | undefined {
   const body = req.body as Record<string, unknown> | undefined;
   for (const field of ['mobile', 'username', 'userId', 'login']) {
     const v = body && typeof body === 'object' ? body[field] : undefined;
-    if (typeof v === 'string' && v.length > 0 && v.length <= 64) return `account:${v.replace(/\s+/g, '')}`;
+    // normaliseMobile: "+91…", "91…" and the bare number are one account, so one bucket.
+    if (typeof v === 'string' && v.length > 0 && v.length <= 64) return `account:${normaliseMobile(v)}`;
   }
   return undefined;
 }

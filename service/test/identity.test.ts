@@ -214,3 +214,78 @@ test('tokens: iat in the future, a lifetime over 15 min, no session (unless DEV_
   const counts = await rowCounts(h.ctx.db, IDENTITY_TABLES);
   assert.ok(counts.users! > 0);
 });
+
+/** Counts the MPIN checks the service runs (a real one, or the dummy for an unknown number) while `fn` runs. */
+async function countingKdf<T>(fn: () => Promise<T>): Promise<{ result: T; evaluated: number }> {
+  const mpin = h.ctx.mpin;
+  const verify = mpin.verify.bind(mpin);
+  const burn = mpin.burn.bind(mpin);
+  let evaluated = 0;
+  mpin.verify = (a, b) => (evaluated++, verify(a, b));
+  mpin.burn = (a) => (evaluated++, burn(a));
+  try {
+    return { result: await fn(), evaluated };
+  } finally {
+    mpin.verify = verify;
+    mpin.burn = burn;
+  }
+}
+
+/** A sign-in from its own address: the bursts below stay clear of the per-address rate limit, which is not what they test. */
+let addresses = 0;
+const guess = (mobile: string, mpin: string, deviceId: string) =>
+  h.call('POST', '/v1/auth/login', undefined, { mobile, mpin, deviceId }, { ip: `10.9.${Math.floor(++addresses / 250)}.${addresses % 250}` });
+
+test('concurrent wrong MPINs cannot outrun the lock: at most 5 are checked per number, and per device, in a lock window', async () => {
+  const { oneTimeMpin } = await bootstrapUser(h.ctx.db, h.ctx.mpin, { role: 'district_admin', mobile: '9800000070', name: 'Burst', state: 'S1', district: 'D7' });
+  await firstSignIn(h, '9800000070', oneTimeMpin, '390517', 'device-burst-home');
+  const start = new Date();
+  h.setNow(start);
+  try {
+    // 20 guesses at once, each from its own device: before, 16 were checked and the right MPIN went through as the 20th.
+    const wrong = Array.from({ length: 20 }, (_, i) => `${String(100000 + i * 7919).slice(0, 6)}`).filter((m) => m !== '390517');
+    const burst = await countingKdf(() => Promise.all(wrong.map((m, i) => guess(i % 2 ? '+919800000070' : '9800000070', m, `device-burst-${i}`))));
+    assert.equal(burst.evaluated, 5, 'no more MPINs checked than the lock allows');
+    const codes = burst.result.map((r) => r.body.code);
+    assert.equal(codes.filter((c) => c === 'invalid_credentials').length, 4);
+    assert.equal(codes.filter((c) => c === 'account_locked').length, wrong.length - 4);
+    for (const r of burst.result.filter((x) => x.status === 423)) assert.equal(r.headers['retry-after'], '900');
+
+    // Locked: the right MPIN is refused without being checked.
+    const right = await countingKdf(() => guess('9800000070', '390517', 'device-burst-home'));
+    assert.deepEqual([right.result.status, right.result.body.code, right.evaluated], [423, 'account_locked', 0]);
+    const rows = (await h.ctx.db.query<{ failures: number; locked: boolean }>('SELECT failures, locked_until > $1 AS locked FROM signin_throttle WHERE updated_at = $1', [start])).rows;
+    assert.equal(rows.filter((r) => r.locked).length, 1, 'one lock: the number’s');
+    assert.equal(rows.reduce((n, r) => n + r.failures, 0), 5, 'the five checked guesses, one on each device that made them; refused ones count nowhere');
+    const locks = await h.ctx.db.query("SELECT 1 FROM audit_log WHERE action = 'user.locked' AND at = $1", [start]);
+    assert.equal(locks.rows.length, 1);
+
+    // One device guessing 12 numbers at once: 5 checked, and the device is then locked for every number.
+    const device = await countingKdf(() => Promise.all(Array.from({ length: 12 }, (_, i) => guess(`98444444${10 + i}`, '739164', 'device-burst-one'))));
+    assert.equal(device.evaluated, 5);
+    assert.equal(device.result.filter((r) => r.status === 423).length, 8);
+    const fromDevice = await countingKdf(() => guess('9844444499', '739164', 'device-burst-one'));
+    assert.deepEqual([fromDevice.result.body.code, fromDevice.evaluated], ['account_locked', 0]);
+    h.setNow(new Date(start.getTime() + 15 * 60_000 + 1000));
+    assert.equal((await guess('9800000070', '390517', 'device-burst-home')).status, 200, 'the lock ends after 15 minutes');
+  } finally {
+    h.setNow(undefined as unknown as Date);
+  }
+});
+
+test('under concurrent guessing, an unknown number and a known one with wrong MPINs still get the same answers', async () => {
+  await bootstrapUser(h.ctx.db, h.ctx.mpin, { role: 'auditor', mobile: '9800000080', name: 'Same answers' });
+  h.setNow(new Date());
+  try {
+    const burst = (mobile: string) => Promise.all(Array.from({ length: 9 }, (_, i) => guess(mobile, '739164', `device-same-${mobile}-${i}`)));
+    const answers = (rs: Awaited<ReturnType<typeof burst>>) => rs.map((r) => JSON.stringify([r.status, r.body, r.headers['retry-after'] ?? null])).sort();
+    const known = await burst('9800000080');
+    const unknown = await burst('9855555555');
+    assert.deepEqual(answers(unknown), answers(known));
+    assert.deepEqual(new Set(known.map((r) => r.status)), new Set([401, 423]));
+    // And once locked, both answer alike too.
+    assert.deepEqual(answers([await guess('9855555555', '739164', 'device-same-late-1')]), answers([await guess('9800000080', '739164', 'device-same-late-2')]));
+  } finally {
+    h.setNow(undefined as unknown as Date);
+  }
+});

@@ -4,7 +4,7 @@ import { mintToken } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { insertRefreshToken, insertSession, markRefreshTokenUsed, refreshTokenForUpdate, revokeSession, revokeUserSessions, sessionDevice } from '../db/repositories/sessions.js';
-import { clearFailures, lockedUntil, recordFailure } from '../db/repositories/signin-throttle.js';
+import { clearFailures, lockIfSpent, releaseAttempt, reserveAttempt } from '../db/repositories/signin-throttle.js';
 import { getUser, mpinHashOf, setMpin, userByMobileWithHash, type User } from '../db/repositories/users.js';
 import type { Queryable } from '../db/types.js';
 import { ApiError, badRequest, conflict, forbidden, unauthorized } from '../errors.js';
@@ -56,28 +56,55 @@ async function startSession(ctx: ServiceContext, tx: Queryable, user: User, devi
 }
 
 /**
+ * Counts the guess against every key before any MPIN is checked, so guesses in flight at once
+ * cannot each see an unlocked account (signin-throttle.ts), then runs the check with the slot
+ * held. A right MPIN gives the slot back (the caller, in its transaction); a wrong one keeps it,
+ * and may lock (lockIfSpent). A throw gives it back: nothing was learnt.
+ */
+async function withSlot<T>(ctx: ServiceContext, keys: string[], now: Date, check: () => Promise<T>): Promise<T> {
+  const slot = await reserveAttempt(ctx.db, keys, now, ctx.identity.maxFailures, ctx.identity.lockMs);
+  if (!slot.ok) throw locked(slot.until, now);
+  try {
+    return await check();
+  } catch (err) {
+    await releaseAttempt(ctx.db, keys, now);
+    throw err;
+  }
+}
+
+/** After a wrong MPIN: the error to answer, locking the keys whose slots are all spent. */
+async function wrongMpin(ctx: ServiceContext, keys: string[], now: Date, user: User | undefined, wrong: () => ApiError): Promise<ApiError> {
+  const until = await ctx.db.transaction(async (tx) => {
+    const lockEnd = await lockIfSpent(tx, keys, now, ctx.identity.maxFailures, ctx.identity.lockMs);
+    if (lockEnd && user) await appendAudit(tx, { actor: user.id, role: user.role, action: 'user.locked', subjectType: 'user', subjectId: user.id, district: user.district, details: { until: lockEnd.toISOString() } }, now);
+    return lockEnd;
+  });
+  return until ? locked(until, now) : wrong();
+}
+
+/**
  * Mobile + MPIN → a session. An unknown number and a wrong MPIN answer alike, after the same
- * KDF work; failures count per number and per device, and either reaching the limit locks.
+ * KDF work; guesses count per number and per device, and either reaching the limit locks.
  */
 export async function login(ctx: ServiceContext, input: { mobile: string; mpin: string; deviceId: string }): Promise<SignedIn> {
   const now = ctx.clock();
   const mobile = normaliseMobile(input.mobile);
-  const keys = [mobileKey(mobile), deviceKey(input.deviceId)];
-  const lock = await lockedUntil(ctx.db, keys, now);
-  if (lock) throw locked(lock, now);
-  const user = await userByMobileWithHash(ctx.db, mobile);
-  const ok = user ? await ctx.mpin.verify(input.mpin, user.mpinHash) : await ctx.mpin.burn(input.mpin);
-  if (!user || !ok) {
-    const lockedNow = await ctx.db.transaction(async (tx) => {
-      const until = await recordFailure(tx, keys, now, ctx.identity.maxFailures, ctx.identity.lockMs);
-      if (until && user) await appendAudit(tx, { actor: user.id, role: user.role, action: 'user.locked', subjectType: 'user', subjectId: user.id, district: user.district, details: { until: until.toISOString() } }, now);
-      return until;
-    });
-    throw lockedNow ? locked(lockedNow, now) : invalidCredentials();
+  const numberKey = mobileKey(mobile);
+  const device = deviceKey(input.deviceId);
+  const keys = [numberKey, device];
+  const { user, ok } = await withSlot(ctx, keys, now, async () => {
+    const found = await userByMobileWithHash(ctx.db, mobile);
+    return { user: found, ok: found ? await ctx.mpin.verify(input.mpin, found.mpinHash) : await ctx.mpin.burn(input.mpin) };
+  });
+  if (!user || !ok) throw await wrongMpin(ctx, keys, now, user, invalidCredentials);
+  if (user.status !== 'active') {
+    await releaseAttempt(ctx.db, keys, now);
+    throw forbidden('account_disabled', 'this account is disabled; ask your supervisor or district admin');
   }
-  if (user.status !== 'active') throw forbidden('account_disabled', 'this account is disabled; ask your supervisor or district admin');
   return ctx.db.transaction(async (tx) => {
-    await clearFailures(tx, keys[0]!);
+    // The right MPIN: the number's count starts again; the device gets this guess's slot back only.
+    await clearFailures(tx, numberKey);
+    await releaseAttempt(tx, [device], now);
     const signedIn = await startSession(ctx, tx, user, input.deviceId, now);
     await appendAudit(tx, { actor: user.id, role: user.role, action: 'user.signed_in', subjectType: 'user', subjectId: user.id, district: user.district, details: { mustChangeMpin: user.mustChangeMpin } }, now);
     return signedIn;
@@ -132,17 +159,20 @@ export async function changeMpin(ctx: ServiceContext, p: Principal, input: { cur
   const now = ctx.clock();
   const user = await getUser(ctx.db, p.sub);
   if (!user) throw noSession();
+  // The current MPIN is a guess like a sign-in's, on the same per-number count.
   const key = mobileKey(user.mobile);
-  const lock = await lockedUntil(ctx.db, [key], now);
-  if (lock) throw locked(lock, now);
-  if (!(await ctx.mpin.verify(input.currentMpin, (await mpinHashOf(ctx.db, user.id))!))) {
-    const until = await ctx.db.transaction((tx) => recordFailure(tx, [key], now, ctx.identity.maxFailures, ctx.identity.lockMs));
-    throw until ? locked(until, now) : forbidden('mpin_incorrect', 'the current MPIN is wrong');
+  const ok = await withSlot(ctx, [key], now, async () => ctx.mpin.verify(input.currentMpin, (await mpinHashOf(ctx.db, user.id))!));
+  if (!ok) throw await wrongMpin(ctx, [key], now, undefined, () => forbidden('mpin_incorrect', 'the current MPIN is wrong'));
+  let newHash: string;
+  try {
+    if (input.newMpin === input.currentMpin) throw badRequest('weak_mpin', 'the new MPIN must differ from the current one');
+    const weak = weakMpinReason(input.newMpin, user.mobile);
+    if (weak) throw badRequest('weak_mpin', weak);
+    newHash = await ctx.mpin.hash(input.newMpin);
+  } catch (err) {
+    await releaseAttempt(ctx.db, [key], now);
+    throw err;
   }
-  if (input.newMpin === input.currentMpin) throw badRequest('weak_mpin', 'the new MPIN must differ from the current one');
-  const weak = weakMpinReason(input.newMpin, user.mobile);
-  if (weak) throw badRequest('weak_mpin', weak);
-  const newHash = await ctx.mpin.hash(input.newMpin);
   return ctx.db.transaction(async (tx) => {
     const deviceId = await sessionDevice(tx, p.sid!);
     await setMpin(tx, user.id, newHash, false);

@@ -34,8 +34,5 @@ export function principalOfUser(u: User, sid: string): Principal {
   };
 }
 
-/** "+91 98123 45678", "919812345678" and "9812345678" are one number: stored as its 10 digits. */
-export function normaliseMobile(raw: string): string {
-  const digits = raw.replace(/[\s-]/g, '');
-  return digits.replace(/^(\+91|91)(?=[6-9][0-9]{9}$)/, '');
-}
+/** One function, in the contract: the rate limiter's account bucket uses it too. */
+export { normaliseMobile } from '@chehra/contract';
