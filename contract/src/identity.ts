@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { ROLES, USER_STATUSES } from './enums.js';
-import { OneOf, Timestamp } from './common.js';
+import { Nullable, OneOf, Timestamp } from './common.js';
 
 // Sign-in, sessions and user management.
 
@@ -23,7 +23,16 @@ export const AreaCode = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}
 export const DeviceId = Type.String({ pattern: '^[A-Za-z0-9._:-]{8,128}$' });
 
 export const LoginBody = Type.Object({ mobile: Mobile, mpin: Mpin, deviceId: DeviceId }, { additionalProperties: false });
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ pattern: '^rt_[A-Za-z0-9_-]{43}$' }) }, { additionalProperties: false });
+/** Opaque: `rt_` and 32 random bytes (base64url). */
+export const RefreshToken = Type.String({ pattern: '^rt_[A-Za-z0-9_-]{43}$' });
+export const RefreshBody = Type.Object({ refreshToken: RefreshToken }, { additionalProperties: false });
+/**
+ * Sign-out. With a live access token, its session ends. With the session's refresh token, that
+ * session ends even when the access token has expired (a worker idle past 15 minutes who taps
+ * sign-out): the answer is 204 whether or not the token named a live session, so it says nothing
+ * about which tokens exist. No body: the bearer token's session only (as before).
+ */
+export const LogoutBody = Nullable(Type.Object({ refreshToken: Type.Optional(RefreshToken) }, { additionalProperties: false }));
 export const ChangeMpinBody = Type.Object({ currentMpin: Mpin, newMpin: Mpin }, { additionalProperties: false });
 
 /** An account as it leaves the service: never the MPIN hash; the mobile number masked. */
@@ -83,6 +92,7 @@ export const UserIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLen
 
 export type LoginBody = Static<typeof LoginBody>;
 export type RefreshBody = Static<typeof RefreshBody>;
+export type LogoutBody = Static<typeof LogoutBody>;
 export type ChangeMpinBody = Static<typeof ChangeMpinBody>;
 export type User = Static<typeof User>;
 export type SignedIn = Static<typeof SignedIn>;

@@ -100,3 +100,19 @@ test('a session opened with a bare token cannot refresh, and leaves ending the s
   assert.equal(await session.logout(), false, 'not its sign-in to end');
   assert.equal((await h.call('GET', '/v1/review/cases', token)).status, 200);
 });
+
+test('logout after the access token has expired (idle past 15 minutes) still ends the session in the service', async () => {
+  const added = await h.call('POST', '/v1/users', await h.token(ADMIN), { role: 'worker', mobile: '9400000002', name: 'Rekha', awc: 'AWC-001' });
+  assert.equal(added.status, 201);
+  const session = await WorkerSession.signIn({ baseUrl, mobile: '9400000002', mpin: added.body.oneTimeMpin, deviceId: 'phone-test-0002' });
+  await session.changeMpin(added.body.oneTimeMpin, '306158');
+  const userId = session.worker;
+  h.setNow(new Date(Date.now() + 20 * 60_000));
+  try {
+    assert.equal(await session.logout(), true, 'the service confirmed, though the access token had expired');
+  } finally {
+    h.setNow(undefined as unknown as Date);
+  }
+  const live = await h.ctx.db.query<{ revoked_reason: string | null }>('SELECT revoked_reason FROM sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [userId]);
+  assert.deepEqual(live.rows, [{ revoked_reason: 'logout' }], 'her last session is ended, refresh token and all');
+});

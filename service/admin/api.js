@@ -83,11 +83,19 @@ export function useSession(signedIn) {
   setToken(signedIn.accessToken, signedIn.refreshToken);
 }
 
-/** Ends the session in the service, then forgets it here, whatever the service answered. */
+/**
+ * Ends the session in the service, then forgets it here, whatever the service answered. The
+ * refresh token goes with it, so this works after the access token has expired (an admin back
+ * from a break longer than 15 minutes).
+ */
 export async function logout() {
-  if (token) {
+  const refresh = storedRefreshToken();
+  if (token || refresh) {
+    /** @type {Record<string, string>} */
+    const headers = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
     try {
-      await fetch('/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` }, cache: 'no-store', credentials: 'omit' });
+      await fetch('/v1/auth/logout', { method: 'POST', headers, body: JSON.stringify(refresh ? { refreshToken: refresh } : {}), cache: 'no-store', credentials: 'omit' });
     } catch {
       // offline: the access token still dies within 15 minutes; the refresh token is forgotten below
     }
@@ -95,8 +103,8 @@ export async function logout() {
   clearToken();
 }
 
-/** One refresh of an expired access token; false when there is none or it was refused. */
-async function refreshOnce() {
+/** The refresh token, from memory or (after a reload) the tab's storage. */
+function storedRefreshToken() {
   if (!refreshToken) {
     try {
       refreshToken = sessionStorage.getItem(REFRESH_KEY);
@@ -104,9 +112,15 @@ async function refreshOnce() {
       refreshToken = null;
     }
   }
-  if (!refreshToken) return false;
+  return refreshToken;
+}
+
+/** One refresh of an expired access token; false when there is none or it was refused. */
+async function refreshOnce() {
+  const refresh = storedRefreshToken();
+  if (!refresh) return false;
   try {
-    const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }), cache: 'no-store', credentials: 'omit' });
+    const res = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: refresh }), cache: 'no-store', credentials: 'omit' });
     if (!res.ok) return false;
     useSession(await res.json());
     return true;

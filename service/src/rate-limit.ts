@@ -56,14 +56,15 @@ declare module 'fastify' {
 }
 
 /**
- * Sign-in routes (the identity module's: login, refresh, MPIN change) are limited by where they
- * live, so a new one cannot forget; signing out is never refused.
+ * Sign-in routes (the identity module's: login, refresh, MPIN change, sign-out) are limited by
+ * where they live, so a new one cannot forget. Sign-out is limited too: it takes a refresh token
+ * without an access token, and a route that looks tokens up for anyone must not be a free oracle.
  */
 export function actionOf(req: FastifyRequest): LimitedAction | undefined {
   const declared = req.routeOptions.config?.rateLimited;
   if (declared) return declared;
   const url = req.routeOptions.url;
-  return url?.startsWith('/v1/auth/') && url !== '/v1/auth/logout' ? 'sign_in' : undefined;
+  return url?.startsWith('/v1/auth/') ? 'sign_in' : undefined;
 }
 
 /** The account a request acts as: the token's subject, or for sign-in the account named in the body. */

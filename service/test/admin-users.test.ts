@@ -155,6 +155,25 @@ test('Users: add a supervisor and a worker (one-time MPIN shown once), reset an 
   assert.deepEqual(pageErrors, []);
 });
 
+test('sign-out after a break longer than the access token ends the session in the service, refresh token and all', async () => {
+  // The supervisor of the test above is signed in; 20 minutes pass without a request.
+  const refreshToken = await page.evaluate(() => sessionStorage.getItem('chehra.admin.refresh'));
+  assert.match(refreshToken ?? '', /^rt_/);
+  h.setNow(new Date(Date.now() + 20 * 60_000));
+  try {
+    await page.getByRole('button', { name: dict.en['signout']! }).click();
+    await page.locator('#mobile').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('chehra.admin.refresh')), null, 'forgotten in the tab');
+    const refused = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken });
+    assert.deepEqual([refused.status, refused.body.code], [401, 'session_revoked'], 'and ended in the service');
+    const ended = await h.ctx.db.query("SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.mobile = '9500000002' AND s.revoked_at IS NULL");
+    assert.equal(ended.rows.length, 0, 'no live session of hers is left');
+  } finally {
+    h.setNow(undefined);
+  }
+  assert.deepEqual(pageErrors, []);
+});
+
 test('no MPIN, hash or refresh token in the service log', async () => {
   const logs = h.logs.join('\n');
   for (const s of ['604712', '692047', oneTime]) assert.doesNotMatch(logs, new RegExp(`(?<![0-9])${s}(?![0-9])`));

@@ -289,3 +289,42 @@ test('under concurrent guessing, an unknown number and a known one with wrong MP
     h.setNow(undefined as unknown as Date);
   }
 });
+
+test('sign-out after the access token expired: the refresh token ends the session; an unknown one answers the same and writes nothing', async () => {
+  const s = await bootstrapAndSignIn(h, { role: 'district_admin', mobile: '9800000090', name: 'Idle', state: 'S1', district: 'D8' }, '470518');
+  const sid = JSON.parse(Buffer.from(s.accessToken.split('.')[1]!, 'base64url').toString()).sid;
+  const start = new Date();
+  h.setNow(new Date(start.getTime() + 20 * 60_000)); // idle past the 15-minute access token
+  try {
+    // Before: the bearer alone is refused and the session stays live, refresh token and all.
+    const bare = await h.call('POST', '/v1/auth/logout', s.accessToken);
+    assert.deepEqual([bare.status, bare.body.code], [401, 'token_expired']);
+
+    const out = await h.call('POST', '/v1/auth/logout', s.accessToken, { refreshToken: s.refreshToken });
+    assert.equal(out.status, 204);
+    const row = (await h.ctx.db.query<{ revoked_reason: string }>('SELECT revoked_reason FROM sessions WHERE id = $1', [sid])).rows[0]!;
+    assert.equal(row.revoked_reason, 'logout');
+    const audit = (await h.ctx.db.query<{ actor: string; details: unknown }>("SELECT actor, details FROM audit_log WHERE action = 'user.signed_out' AND subject_id = $1", [sid])).rows;
+    assert.deepEqual(audit.map((a) => a.details), [{ with: 'refresh_token' }]);
+    const refreshed = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: s.refreshToken });
+    assert.deepEqual([refreshed.status, refreshed.body.code], [401, 'session_revoked']);
+
+    // Again, with no bearer; an unknown token; a used one: all 204, and nothing more is written.
+    const before = await rowCounts(h.ctx.db, IDENTITY_TABLES);
+    const revokedAt = (await h.ctx.db.query<{ at: Date }>('SELECT revoked_at AS at FROM sessions WHERE id = $1', [sid])).rows[0]!.at;
+    for (const refreshToken of [s.refreshToken, `rt_${'B'.repeat(43)}`]) {
+      const again = await h.call('POST', '/v1/auth/logout', undefined, { refreshToken });
+      assert.deepEqual([again.status, again.body], [204, undefined]);
+    }
+    assert.deepEqual(await rowCounts(h.ctx.db, IDENTITY_TABLES), before);
+    assert.deepEqual((await h.ctx.db.query<{ at: Date }>('SELECT revoked_at AS at FROM sessions WHERE id = $1', [sid])).rows[0]!.at, revokedAt);
+
+    // Nothing to sign out with: the bearer's own refusal, or token_missing; a malformed token is a 400.
+    assert.deepEqual((await h.call('POST', '/v1/auth/logout', undefined, {})).body.code, 'token_missing');
+    const malformed = await h.call('POST', '/v1/auth/logout', undefined, { refreshToken: 'not-a-token' });
+    assert.deepEqual([malformed.status, malformed.body.code], [400, 'invalid_request']);
+    assert.deepEqual(await rowCounts(h.ctx.db, IDENTITY_TABLES), before);
+  } finally {
+    h.setNow(undefined as unknown as Date);
+  }
+});

@@ -96,6 +96,11 @@ test('sign-in routes under /v1/auth/ are limited per account and per address wit
     for (let i = 0; i < 4; i++) assert.equal((await signIn(`+91980000010${i}`, '10.8.1.1')).statusCode, 200);
     const spray = await signIn('+919800000199', '10.8.1.1');
     assert.deepEqual([spray.statusCode, spray.json().limit], [429, 'source']);
+    // Sign-out looks up the refresh token it is given, for anyone: limited per address like the rest.
+    const signOut = (i: number) => app.inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: `rt_${String(i).repeat(43).slice(0, 43)}` }, remoteAddress: '10.8.2.1' });
+    for (let i = 0; i < 4; i++) assert.equal((await signOut(i)).statusCode, 204);
+    const tooMany = await signOut(5);
+    assert.deepEqual([tooMany.statusCode, tooMany.json().limit], [429, 'source']);
   } finally {
     await app.close();
   }

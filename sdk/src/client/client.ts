@@ -92,9 +92,13 @@ export class ChehraClient {
     return this.http.request<SignedIn>('POST', '/v1/auth/mpin', '/v1/auth/mpin', input, true, opts);
   }
 
-  /** Ends the token's session in the service: its refresh token and every access token are refused from now on. */
-  async logout(opts?: CallOptions): Promise<void> {
-    await this.http.request<unknown>('POST', '/v1/auth/logout', '/v1/auth/logout', undefined, true, opts);
+  /**
+   * Ends the session in the service: its refresh token and every access token are refused from
+   * now on. With the session's refresh token it works after the access token has expired too
+   * (the service answers 204 alike for a token that named no live session).
+   */
+  async logout(refreshToken?: string, opts?: CallOptions): Promise<void> {
+    await this.http.request<unknown>('POST', '/v1/auth/logout', '/v1/auth/logout', refreshToken ? { refreshToken } : undefined, true, opts);
   }
 
   createBeneficiary(input: NewBeneficiary, opts?: CallOptions): Promise<Beneficiary> {

@@ -19,14 +19,15 @@ export function requestSignIn(o: SignInOptions): Promise<SignedIn> {
 }
 
 /**
- * POST /v1/auth/logout with a token the session has already forgotten: the session wipes its
- * memory first (nothing waits on the network), then ends the session in the service. True when
- * the service confirmed; false when it could not be reached (the access token still dies within
- * 15 minutes, and the refresh token is gone from the device).
+ * POST /v1/auth/logout with the tokens the session has already forgotten: the session wipes its
+ * memory first (nothing waits on the network), then ends the session in the service. The refresh
+ * token goes too, so sign-out works after the access token has expired (a worker idle past 15
+ * minutes). True when the service confirmed; false when it could not be reached or refused (the
+ * tokens are gone from the device; the access token dies within 15 minutes).
  */
-export async function endSession(o: Pick<WorkerSessionOptions, 'baseUrl' | 'timeoutMs' | 'fetch' | 'now'>, token: string): Promise<boolean> {
+export async function endSession(o: Pick<WorkerSessionOptions, 'baseUrl' | 'timeoutMs' | 'fetch' | 'now'>, token: string, refreshToken?: string): Promise<boolean> {
   try {
-    await bareClient(o, token).logout();
+    await bareClient(o, token).logout(refreshToken);
     return true;
   } catch {
     return false;

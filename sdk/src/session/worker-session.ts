@@ -334,15 +334,15 @@ export class WorkerSession {
    * Ends the session: aborts requests in flight, zeroes the service key and every embedding
    * held for pending captures, drops the tokens and envelopes — at once, before any network —
    * then, when this session owns the sign-in (it signed in itself, or was given the refresh
-   * token), ends it in the service (POST /v1/auth/logout), so the token is refused even if a copy
-   * exists. A session opened with a bare token leaves that to whoever signed in. Resolves true
+   * token), ends it in the service (POST /v1/auth/logout, with the refresh token, so this works
+   * after the access token has expired), so the token is refused even if a copy exists. A session opened with a bare token leaves that to whoever signed in. Resolves true
    * when the service confirmed it. Every later call throws `session_closed`. Safe to call twice.
    */
   logout(): Promise<boolean> {
     const state = this.#state;
     if (state.closed) return Promise.resolve(false);
     const token = state.token;
-    const ownsSignIn = state.refresh !== undefined;
+    const refresh = state.refresh;
     state.closed = true;
     state.abort.abort();
     state.pending.dropAll();
@@ -352,7 +352,8 @@ export class WorkerSession {
     state.token = undefined;
     state.refresh = undefined;
     this.#user = undefined;
-    return token && ownsSignIn ? endSession(this.#options, token) : Promise.resolve(false);
+    // Only a session that owns its sign-in (it holds the refresh token) ends it in the service.
+    return token && refresh ? endSession(this.#options, token, refresh) : Promise.resolve(false);
   }
 
   #open(): State {

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { ServiceContext } from '../context.js';
 import { sessionState } from '../db/repositories/sessions.js';
 import { userStatus } from '../db/repositories/users.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { ApiError, forbidden, unauthorized } from '../errors.js';
 import type { Principal, Role } from './principal.js';
 import { verifyToken } from './tokens.js';
 
@@ -13,9 +13,16 @@ declare module 'fastify' {
     roles?: readonly Role[] | 'public';
     /** The route works while the user must still change a one-time MPIN (MPIN change, sign-out). */
     duringMpinChange?: boolean;
+    /**
+     * The route also runs without a valid bearer token (sign-out by refresh token, once the access
+     * token has expired): a missing or refused token leaves `principal` null and the refusal in
+     * `authRefusal`, for the route to answer when the request carries nothing else.
+     */
+    bearerOptional?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
+    authRefusal: ApiError | null;
   }
 }
 
@@ -58,15 +65,21 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: ServiceCo
     if (route.url.startsWith('/admin') || route.url.startsWith('/docs') || route.method === 'HEAD') return;
     if (!route.config?.roles) throw new Error(`route ${route.method} ${route.url} does not declare its roles`);
   });
+  app.decorateRequest('authRefusal', null);
   app.addHook('onRequest', async (req) => {
-    const { roles, duringMpinChange } = req.routeOptions.config;
+    const { roles, duringMpinChange, bearerOptional } = req.routeOptions.config;
     if (!roles || roles === 'public') return;
-    const header = req.headers.authorization;
-    if (!header) throw unauthorized('token_missing', 'this route needs a bearer token');
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-    if (!match?.[1]) throw unauthorized('token_invalid', 'the Authorization header must be "Bearer <token>"');
-    const principal = await authenticate(opts.ctx, match[1], duringMpinChange === true);
-    if (!roles.includes(principal.role)) throw forbidden('role_forbidden', `the ${principal.role} role may not do this`);
-    req.principal = principal;
+    try {
+      const header = req.headers.authorization;
+      if (!header) throw unauthorized('token_missing', 'this route needs a bearer token');
+      const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+      if (!match?.[1]) throw unauthorized('token_invalid', 'the Authorization header must be "Bearer <token>"');
+      const principal = await authenticate(opts.ctx, match[1], duringMpinChange === true);
+      if (!roles.includes(principal.role)) throw forbidden('role_forbidden', `the ${principal.role} role may not do this`);
+      req.principal = principal;
+    } catch (err) {
+      if (!bearerOptional || !(err instanceof ApiError)) throw err;
+      req.authRefusal = err;
+    }
   });
 });

@@ -139,12 +139,22 @@ export async function refresh(ctx: ServiceContext, refreshToken: string): Promis
 
 const noSession = () => conflict('no_session', 'a development token has no session; sign in with mobile and MPIN');
 
-export async function logout(ctx: ServiceContext, p: Principal): Promise<void> {
-  if (!p.sid) throw noSession();
+/**
+ * Ends the session of the caller's access token, and the session of the refresh token she sends
+ * (the one way out once the access token has expired). A refresh token that names no live
+ * session changes nothing and answers the same, so sign-out says nothing about which tokens exist.
+ */
+export async function logout(ctx: ServiceContext, p: Principal | null, refreshToken?: string): Promise<void> {
+  if (p && !p.sid && !refreshToken) throw noSession();
   const now = ctx.clock();
   await ctx.db.transaction(async (tx) => {
-    if (await revokeSession(tx, p.sid!, 'logout', now)) {
-      await appendAudit(tx, { actor: p.sub, role: p.role, action: 'user.signed_out', subjectType: 'session', subjectId: p.sid!, district: p.district ?? null, details: {} }, now);
+    if (p?.sid && (await revokeSession(tx, p.sid, 'logout', now))) {
+      await appendAudit(tx, { actor: p.sub, role: p.role, action: 'user.signed_out', subjectType: 'session', subjectId: p.sid, district: p.district ?? null, details: {} }, now);
+    }
+    const row = refreshToken ? await refreshTokenForUpdate(tx, sha256(refreshToken)) : undefined;
+    if (row && (await revokeSession(tx, row.sessionId, 'logout', now))) {
+      const user = await getUser(tx, row.userId);
+      await appendAudit(tx, { actor: row.userId, role: user?.role ?? 'system', action: 'user.signed_out', subjectType: 'session', subjectId: row.sessionId, district: user?.district ?? null, details: { with: 'refresh_token' } }, now);
     }
   });
 }
