@@ -74,6 +74,32 @@ test('forged, garbage and replayed refresh tokens: 401 with a code, nothing writ
   await refused(400, 'invalid_request', () => h.call('POST', '/v1/auth/refresh', undefined, {}));
 });
 
+test('a disabled user’s live token and a refresh token of an ended session: 401 with a code, nothing written anywhere', async () => {
+  // A worker of her own, signed in twice: one session to be ended by sign-out, then the account disabled.
+  const w = await addAndSignIn(h, supervisor, { role: 'worker', mobile: '9700000010', name: 'To disable', awc: 'AWC-001' }, '604720');
+  const other = await signIn(h, '9700000010', '604720', 'device-disabled-02');
+  assert.equal(other.status, 200);
+  assert.equal((await h.call('POST', '/v1/auth/logout', w.accessToken)).status, 204);
+  secrets.push('604720', w.refreshToken, other.body.refreshToken);
+  const everything = [...IDENTITY_TABLES, 'beneficiaries', 'consents', 'change_requests'];
+  const refusedEverywhere = async (status: number, code: string, call: () => Promise<{ status: number; body: any }>) => {
+    const before = await rowCounts(h.ctx.db, everything);
+    const r = await call();
+    assert.deepEqual([r.status, r.body?.code], [status, code], JSON.stringify(r.body));
+    assert.deepEqual(await rowCounts(h.ctx.db, everything), before, `nothing written for ${code}`);
+  };
+  await refusedEverywhere(401, 'session_revoked', () => h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: w.refreshToken }));
+  await refusedEverywhere(401, 'session_revoked', () => h.call('POST', '/v1/beneficiaries', w.accessToken, { category: 'pregnant', name: 'After sign-out' }));
+
+  assert.equal((await h.call('POST', `/v1/users/${w.id}/disable`, admin)).status, 200);
+  const live = other.body.accessToken;
+  await refusedEverywhere(401, 'user_disabled', () => h.call('POST', '/v1/beneficiaries', live, { category: 'pregnant', name: 'After disable' }));
+  await refusedEverywhere(401, 'user_disabled', () => h.call('GET', '/v1/beneficiaries', live));
+  await refusedEverywhere(401, 'user_disabled', () => h.call('POST', '/v1/auth/mpin', live, { currentMpin: '604720', newMpin: '918274' }));
+  await refusedEverywhere(401, 'session_revoked', () => h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: other.body.refreshToken }));
+  await refusedEverywhere(403, 'account_disabled', () => signIn(h, '9700000010', '604720', 'device-disabled-03'));
+});
+
 test('who may add, disable and reset whom: each refusal a 403 with a code, nothing written', async () => {
   const body = (over: Record<string, unknown> = {}) => ({ role: 'worker', mobile: '9700000099', name: 'New', awc: 'AWC-001', ...over });
   await refused(403, 'role_forbidden', () => h.call('POST', '/v1/users', worker.accessToken, body()));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { mintToken } from '../src/auth/tokens.js';
-import { bootstrapUser } from '../src/identity/bootstrap-user.js';
+import { bootstrapResetMpin, bootstrapUser } from '../src/identity/bootstrap-user.js';
 import { createHarness, IDENTITY_TABLES, rowCounts, type Harness } from './harness.js';
 import { addAndSignIn, bootstrapAndSignIn, firstSignIn, signIn } from './identity-helpers.js';
 import { median as medianOf } from '../../testkit/stats.js';
@@ -165,6 +165,44 @@ test('disabling a user ends all her sessions at once; an MPIN reset ends them an
   const open = await h.ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL', [w.id]);
   assert.equal(Number(open.rows[0]!.n), 0);
   assert.equal((await h.call('POST', `/v1/users/${w.id}/disable`, admin.accessToken)).body.code, 'already_disabled');
+
+  // Both changes audited: who did it, to whom, how many sessions it ended (her phone and the second
+  // one each time; the one-time MPIN's session had already ended with its change). Nothing for the refusal.
+  assert.deepEqual(await userChanges(w.id), [
+    { action: 'user.mpin_reset', actor: admin.user.id, role: 'district_admin', district: 'D5', details: { role: 'worker', sessionsEnded: 2 } },
+    { action: 'user.disabled', actor: admin.user.id, role: 'district_admin', district: 'D5', details: { role: 'worker', sessionsEnded: 2 } },
+  ]);
+});
+
+/** The audit entries of disables and MPIN resets of this account, oldest first. */
+async function userChanges(id: string) {
+  const { rows } = await h.ctx.db.query<{ action: string; actor: string; role: string; district: string | null; details: unknown }>(
+    "SELECT action, actor, role, district, details FROM audit_log WHERE subject_type = 'user' AND subject_id = $1 AND action IN ('user.disabled', 'user.mpin_reset') ORDER BY id",
+    [id],
+  );
+  return rows.map((r) => ({ ...r }));
+}
+
+test('a supervisor disables a worker of her own sector: her sessions end, and the audit names the supervisor', async () => {
+  const admin = await bootstrapAndSignIn(h, { role: 'district_admin', mobile: '9800000100', name: 'Admin D10', state: 'S1', district: 'D10' }, '508219');
+  const sup = await addAndSignIn(h, admin.accessToken, { role: 'supervisor', mobile: '9800000101', name: 'Kavita', awcs: ['AWC-101', 'AWC-102'] }, '692048');
+  const w = await addAndSignIn(h, sup.accessToken, { role: 'worker', mobile: '9800000102', name: 'Lata', awc: 'AWC-102' }, '731641');
+  const disabled = await h.call('POST', `/v1/users/${w.id}/disable`, sup.accessToken);
+  assert.deepEqual([disabled.status, disabled.body.status, disabled.body.awc], [200, 'disabled', 'AWC-102']);
+  const refused = await h.call('GET', '/v1/beneficiaries', w.accessToken);
+  assert.deepEqual([refused.status, refused.body.code], [401, 'user_disabled']);
+  const row = (await h.ctx.db.query<{ status: string; disabled_by: string }>('SELECT status, disabled_by FROM users WHERE id = $1', [w.id])).rows[0]!;
+  assert.deepEqual({ ...row }, { status: 'disabled', disabled_by: sup.id });
+  assert.deepEqual(await userChanges(w.id), [{ action: 'user.disabled', actor: sup.id, role: 'supervisor', district: 'D10', details: { role: 'worker', sessionsEnded: 1 } }]);
+});
+
+test('the CLI’s MPIN reset (a locked-out admin) ends her sessions and is audited as done by the CLI', async () => {
+  const admin = await bootstrapAndSignIn(h, { role: 'district_admin', mobile: '9800000110', name: 'Forgot', state: 'S1', district: 'D11' }, '508220');
+  const reset = await bootstrapResetMpin(h.ctx.db, h.ctx.mpin, '+919800000110');
+  assert.equal(reset.user.mustChangeMpin, true);
+  assert.equal((await h.call('GET', '/v1/users', admin.accessToken)).body.code, 'session_revoked');
+  assert.deepEqual(await userChanges(admin.user.id), [{ action: 'user.mpin_reset', actor: 'cli', role: 'system', district: 'D11', details: { role: 'district_admin', sessionsEnded: 1 } }]);
+  await firstSignIn(h, '9800000110', reset.oneTimeMpin, '508221');
 });
 
 test('tokens: iat in the future, a lifetime over 15 min, no session (unless DEV_TOKENS), a disabled user’s development token, a rotated key past its grace', async () => {
