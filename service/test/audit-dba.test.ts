@@ -4,7 +4,7 @@ import { compactVerify, importJWK } from 'jose';
 import { generateSigningKey } from '../src/auth/signing-key.js';
 import { sealAuditLog } from '../src/db/repositories/audit.js';
 import { signCheckpoint } from '../src/domain/audit-checkpoint.js';
-import { ADMIN, AUDITOR, createHarness, enrolledBeneficiary, syntheticFace, WORKER, type Harness } from './harness.js';
+import { ADMIN, AUDITOR, createHarness, enrolledBeneficiary, SUPERVISOR, syntheticFace, WORKER, type Harness } from './harness.js';
 
 /**
  * What someone with a database login (triggers can be switched off) can and cannot hide from an
@@ -14,6 +14,7 @@ import { ADMIN, AUDITOR, createHarness, enrolledBeneficiary, syntheticFace, WORK
 let h: Harness;
 let auditor: string;
 let exported: { seq: number; hash: string; jws: string };
+let changed: string;
 before(async () => {
   h = await createHarness();
   auditor = await h.token(AUDITOR);
@@ -26,8 +27,46 @@ before(async () => {
   // An audit entry that no business row refers to: only the chain and its checkpoints protect it.
   const idn = await h.call('POST', '/v1/identifications', await h.token(ADMIN), { envelope: h.seal(syntheticFace(80, h.dim, 0.3, 2), ADMIN.sub) });
   assert.equal(idn.status, 200);
+  changed = await changesThroughTheService();
 });
 after(() => h.close());
+
+/**
+ * Through the service, before the auditor's checkpoint: an account added, its MPIN reset, then
+ * disabled; change requests ended every way one can end (applied by the beneficiary's face, a
+ * re-enrolment and a mobile change; asked for, approved by a supervisor, then applied; rejected;
+ * one left pending); a category change. Returns the beneficiary whose requests these are.
+ */
+async function changesThroughTheService(): Promise<string> {
+  const worker = await h.token(WORKER);
+  const supervisor = await h.token(SUPERVISOR);
+  const admin = await h.token(ADMIN);
+  const added = await h.call('POST', '/v1/users', admin, { role: 'worker', mobile: '9600000001', name: 'Audited', awc: 'AWC-001' });
+  assert.equal(added.status, 201);
+  assert.equal((await h.call('POST', `/v1/users/${added.body.user.id}/reset-mpin`, admin)).status, 200);
+  assert.equal((await h.call('POST', `/v1/users/${added.body.user.id}/disable`, admin)).status, 200);
+
+  const face = syntheticFace(90, h.dim);
+  const { id } = await enrolledBeneficiary(h, face);
+  const reEnrol = (f: Float32Array) => h.call('POST', `/v1/beneficiaries/${id}/templates`, worker, { envelope: h.seal(f, WORKER.sub) });
+  assert.equal((await reEnrol(syntheticFace(90, h.dim, 0.3, 5))).status, 201, 'her own face allows it');
+  const asked = await reEnrol(syntheticFace(91, h.dim));
+  assert.deepEqual([asked.status, asked.body.code], [409, 'reenrolment_needs_approval']);
+  const decide = (requestId: string, decision: 'approve' | 'reject') => h.call('POST', `/v1/change-requests/${requestId}/decision`, supervisor, { decision, note: 'Checked at the centre' });
+  assert.equal((await decide(asked.body.changeRequestId, 'approve')).status, 200);
+  assert.equal((await reEnrol(syntheticFace(91, h.dim))).status, 201, 'applied after the approval');
+  const mobile = (n: string, f?: Float32Array) => h.call('POST', `/v1/beneficiaries/${id}/mobile`, worker, { mobile: n, ...(f ? { envelope: h.seal(f, WORKER.sub) } : {}) });
+  assert.equal((await mobile('+919811100001', syntheticFace(91, h.dim, 0.3, 6))).status, 200);
+  const pending = await mobile('+919811100002');
+  assert.equal(pending.status, 202);
+  assert.equal((await decide(pending.body.id, 'approve')).body.status, 'applied');
+  const rejected = await mobile('+919811100003');
+  assert.equal((await decide(rejected.body.id, 'reject')).body.status, 'rejected');
+  assert.equal((await mobile('+919811100004')).status, 202, 'one left pending');
+  assert.equal((await h.call('POST', `/v1/beneficiaries/${id}/category`, worker, { category: 'lactating' })).status, 200);
+
+  return id;
+}
 
 const verify = async (checkpoint?: string) => (await h.call('GET', `/v1/audit/verify${checkpoint ? `?checkpoint=${checkpoint}` : ''}`, auditor)).body;
 /** As a DBA would: switch the audit triggers off, run `sql`, switch them on again. */
@@ -93,7 +132,7 @@ test('a stored checkpoint that claims the audit key but is not its signature fai
 });
 
 test('a verification or a ration written without its audit entry is named', async () => {
-  const b = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries ORDER BY created_at LIMIT 1')).rows[0]!.id;
+  const b = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries WHERE id <> $1 ORDER BY created_at LIMIT 1', [changed])).rows[0]!.id;
   const { rows } = await h.ctx.db.query<{ id: string }>(
     `INSERT INTO verifications (beneficiary_id, scheme, worker, awc, district, state, model_id, outcome, quality, liveness)
      VALUES ($1, 'THR', 'worker-1', 'AWC-001', 'D1', 'S1', 'm', 'match', 0.9, 0.9) RETURNING id`,
@@ -117,7 +156,8 @@ test('a verification or a ration written without its audit entry is named', asyn
 });
 
 test('a guardian link, a duplicate decision and what a merge changed, written without their audit entries, are named', async () => {
-  const [a, b] = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries ORDER BY id LIMIT 2')).rows.map((r) => r.id) as [string, string];
+  // Two of the verified beneficiaries (each has a ration), not the one whose changes were made above.
+  const [a, b] = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries WHERE id <> $1 ORDER BY id LIMIT 2', [changed])).rows.map((r) => r.id) as [string, string];
   const ration = (await h.ctx.db.query<{ id: string }>('SELECT id FROM distributions WHERE beneficiary_id = $1', [a])).rows[0]!.id;
   // As someone with a database login: a link (then ended), a flag decided "different people" with
   // its pair remembered, a record closed into another with a ration moved to it, a fraud flag.
@@ -145,6 +185,53 @@ test('a guardian link, a duplicate decision and what a merge changed, written wi
   ]);
   await h.ctx.db.exec(`DELETE FROM distinct_people; DELETE FROM duplicate_flags; DELETE FROM guardianships;
     UPDATE beneficiaries SET closed_at = NULL, merged_into = NULL, fraud_flagged_at = NULL; UPDATE distributions SET merged_from = NULL;`);
+  assert.equal((await verify(exported.jws)).ok, true);
+});
+
+test('accounts, change requests and category changes made through the service all have their entries', async () => {
+  const statuses = (await h.ctx.db.query<{ status: string; approval: string | null }>('SELECT status, approval FROM change_requests WHERE beneficiary_id = $1 ORDER BY requested_at, id', [changed])).rows;
+  assert.deepEqual(statuses.map((r) => `${r.status}/${r.approval}`), ['applied/face_match', 'applied/supervisor', 'applied/face_match', 'applied/supervisor', 'rejected/null', 'pending/null']);
+  assert.equal((await h.ctx.db.query("SELECT 1 FROM users WHERE status = 'disabled' AND mpin_reset_at IS NOT NULL")).rows.length, 1);
+  // The harness' own accounts are audited as it makes them, as the CLI's are.
+  const report = await verify(exported.jws);
+  assert.deepEqual([report.ok, report.missing], [true, []], JSON.stringify(report.missing));
+});
+
+test('accounts, change requests and a category change written without their audit entries are named', async () => {
+  const b = (await h.ctx.db.query<{ id: string }>('SELECT id FROM beneficiaries WHERE id <> $1 ORDER BY id LIMIT 1', [changed])).rows[0]!.id;
+  // As someone with a database login: an account made, MPIN reset and disabled behind the service…
+  const user = (await h.ctx.db.query<{ id: string }>(
+    `INSERT INTO users (role, mobile, name, state, district, awc, mpin_hash, must_change_mpin, created_by, status, disabled_at, disabled_by, mpin_reset_at, mpin_reset_by)
+     VALUES ('worker', '9600000099', 'Ghost', 'S1', 'D1', 'AWC-001', 'x', true, 'dba', 'disabled', now(), 'dba', now(), 'dba') RETURNING id`,
+  )).rows[0]!.id;
+  // …change requests in every state a request can reach, and a category change.
+  const request = async (cols: string, values: string) =>
+    (await h.ctx.db.query<{ id: string }>(
+      `INSERT INTO change_requests (beneficiary_id, requested_by, requested_at, awc, district, state, ${cols}) VALUES ($1, 'dba', now(), 'AWC-001', 'D1', 'S1', ${values}) RETURNING id`,
+      [b],
+    )).rows[0]!.id;
+  const pending = await request('kind, new_mobile', "'mobile_change', '+919811100009'");
+  const byFace = await request('kind, new_mobile, status, approval, applied_at', "'mobile_change', '+919811100008', 'applied', 'face_match', now()");
+  const rejected = await request('kind, new_mobile, status, decided_by, decided_at', "'mobile_change', '+919811100007', 'rejected', 'sup', now()");
+  const approvedThenApplied = await request('kind, status, approval, decided_by, decided_at, applied_at', "'re_enrolment', 'applied', 'supervisor', 'sup', now() - interval '1 hour', now()");
+  await h.ctx.db.query("UPDATE beneficiaries SET category = 'lactating' WHERE id = $1", [b]);
+
+  const report = await verify(exported.jws);
+  assert.deepEqual([report.ok, report.reason], [false, 'missing_audit_entries']);
+  assert.deepEqual(report.missing, [
+    { record: 'user created', table: 'users', count: 1, sample: [user] },
+    { record: 'user disabled', table: 'users', count: 1, sample: [user] },
+    { record: 'MPIN reset', table: 'users', count: 1, sample: [user] },
+    { record: 'change requested', table: 'change_requests', count: 3, sample: [pending, rejected, approvedThenApplied].sort() },
+    { record: 'change approved by a supervisor', table: 'change_requests', count: 1, sample: [approvedThenApplied] },
+    { record: 'change rejected by a supervisor', table: 'change_requests', count: 1, sample: [rejected] },
+    { record: 'change applied by the beneficiary’s face', table: 'change_requests', count: 1, sample: [byFace] },
+    { record: 'approved change applied', table: 'change_requests', count: 1, sample: [approvedThenApplied] },
+    { record: 'category changed', table: 'beneficiaries', count: 1, sample: [b] },
+  ]);
+  await h.ctx.db.query("UPDATE beneficiaries SET category = 'pregnant' WHERE id = $1", [b]);
+  await h.ctx.db.query('DELETE FROM change_requests WHERE id = ANY($1)', [[pending, byFace, rejected, approvedThenApplied]]);
+  await h.ctx.db.query('DELETE FROM users WHERE id = $1', [user]);
   assert.equal((await verify(exported.jws)).ok, true);
 });
 

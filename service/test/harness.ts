@@ -11,6 +11,7 @@ import { DEFAULT_FALLBACK_POLICY, type FallbackPolicy, type ServiceContext } fro
 import type { RateLimits } from '../src/rate-limit.js';
 import { DevOutbox, type SmsSender } from '../src/sms/sender.js';
 import { connectDatabase } from '../src/db/connect.js';
+import { appendAudit } from '../src/db/repositories/audit.js';
 import type { Database } from '../src/db/types.js';
 import { loadModelPolicy } from '../src/domain/models.js';
 import { Keyring } from '../src/keys/keyring.js';
@@ -98,11 +99,15 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     if (known) return known;
     // A mobile number made from the id (unique enough for tests); the hash matches no MPIN.
     const mobile = `6${BigInt('0x' + createHash('sha256').update(p.sub).digest('hex').slice(0, 15)).toString().slice(-9).padStart(9, '0')}`;
-    await db.query(
-      `INSERT INTO users (id, role, mobile, name, state, district, awc, awcs, mpin_hash, must_change_mpin, created_by)
-       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, 'harness:no-mpin', false, 'harness') ON CONFLICT DO NOTHING`,
-      [p.sub, p.role, mobile, p.state ?? null, p.role === 'state_admin' ? null : (p.district ?? null), p.awc ?? null, p.awcs ?? null],
-    );
+    // Audited like an account the CLI makes, so /v1/audit/verify finds every users row covered.
+    await db.transaction(async (tx) => {
+      const made = await tx.query(
+        `INSERT INTO users (id, role, mobile, name, state, district, awc, awcs, mpin_hash, must_change_mpin, created_by)
+         VALUES ($1, $2, $3, $1, $4, $5, $6, $7, 'harness:no-mpin', false, 'harness') ON CONFLICT DO NOTHING RETURNING id`,
+        [p.sub, p.role, mobile, p.state ?? null, p.role === 'state_admin' ? null : (p.district ?? null), p.awc ?? null, p.awcs ?? null],
+      );
+      if (made.rows.length > 0) await appendAudit(tx, { actor: 'harness', role: 'system', action: 'user.created', subjectType: 'user', subjectId: p.sub, district: p.district ?? null, details: { role: p.role } }, clock());
+    });
     const { rows } = await db.query<{ id: string }>(`INSERT INTO sessions (user_id, device_id, expires_at) VALUES ($1, 'harness', '2100-01-01') RETURNING id`, [p.sub]);
     sessions.set(p.sub, rows[0]!.id);
     return rows[0]!.id;
@@ -189,10 +194,13 @@ const TABLES = ['beneficiaries', 'consents', 'templates', 'verifications', 'dist
 /** The identity tables: not in the default count, since the harness' token() makes accounts and sessions. */
 export const IDENTITY_TABLES = ['users', 'sessions', 'refresh_tokens', 'signin_throttle', 'audit_log'] as const;
 
+/** The harness' own writes, not the service's: the entries it makes for the accounts token() adds. */
+const FIXTURE_ROWS: Partial<Record<string, string>> = { audit_log: "actor <> 'harness'" };
+
 /** Row counts of every table: "nothing was written" is an equality of two of these. */
 export async function rowCounts(db: Database, tables: readonly string[] = TABLES): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of tables) out[t] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
+  for (const t of tables) out[t] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${t} WHERE ${FIXTURE_ROWS[t] ?? 'true'}`)).rows[0]!.n);
   return out;
 }
 

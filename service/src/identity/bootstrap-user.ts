@@ -1,6 +1,6 @@
 import type { Role } from '../auth/principal.js';
 import { appendAudit } from '../db/repositories/audit.js';
-import { insertUser, userByMobileWithHash, setMpin } from '../db/repositories/users.js';
+import { insertUser, resetMpinHash, userByMobileWithHash } from '../db/repositories/users.js';
 import { revokeUserSessions } from '../db/repositories/sessions.js';
 import type { Database } from '../db/types.js';
 import { oneTimeMpin, type MpinHasher } from './mpin.js';
@@ -67,7 +67,7 @@ export async function bootstrapResetMpin(db: Database, mpin: MpinHasher, mobile:
   const pin = oneTimeMpin();
   const mpinHash = await mpin.hash(pin);
   await db.transaction(async (tx) => {
-    await setMpin(tx, existing.id, mpinHash, true);
+    await resetMpinHash(tx, existing.id, mpinHash, 'cli', now);
     const ended = await revokeUserSessions(tx, existing.id, 'mpin_reset', now);
     await appendAudit(tx, { actor: 'cli', role: 'system', action: 'user.mpin_reset', subjectType: 'user', subjectId: existing.id, district: existing.district, details: { role: existing.role, sessionsEnded: ended } }, now);
   });

@@ -3,7 +3,7 @@ import { areaOf, inScope } from '../auth/scope.js';
 import type { ServiceContext } from '../context.js';
 import { appendAudit } from '../db/repositories/audit.js';
 import { revokeUserSessions } from '../db/repositories/sessions.js';
-import { disableUser, getUser, insertUser, listUsers, setMpin, type User } from '../db/repositories/users.js';
+import { disableUser, getUser, insertUser, listUsers, resetMpinHash, type User } from '../db/repositories/users.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { oneTimeMpin } from './mpin.js';
 import { normaliseMobile, userView } from './user-view.js';
@@ -113,7 +113,7 @@ export async function resetMpin(ctx: ServiceContext, p: Principal, id: string): 
   const mpinHash = await ctx.mpin.hash(mpin);
   const now = ctx.clock();
   await ctx.db.transaction(async (tx) => {
-    await setMpin(tx, u.id, mpinHash, true);
+    await resetMpinHash(tx, u.id, mpinHash, p.sub, now);
     const ended = await revokeUserSessions(tx, u.id, 'mpin_reset', now);
     await appendAudit(tx, { actor: p.sub, role: p.role, action: 'user.mpin_reset', subjectType: 'user', subjectId: u.id, district: u.district, details: { role: u.role, sessionsEnded: ended } }, now);
   });

@@ -69,7 +69,8 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
         const t = await replaceTemplate(tx, { beneficiaryId: b.id, modelId: model.id, embedding: combined.embedding, quality: combined.quality, liveness: combined.liveness, district: b.district, state: b.state, createdBy: p.sub, expiresAt, captures: combined.captures });
         if (gate.via === 'supervisor') await markChangeApplied(tx, gate.request!.id, now);
         await markFaceEnrolled(tx, b.id, now);
-        await appendAudit(tx, { actor: p.sub, role: p.role, action: 'template.enrolled', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { templateId: t.id, modelId: model.id, quality: combined.quality, captures: combined.captures, replaced: t.replaced } }, now);
+        // Over an earlier template, the entry names the request that allowed it (/v1/audit/verify asks for it).
+        await appendAudit(tx, { actor: p.sub, role: p.role, action: 'template.enrolled', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { templateId: t.id, modelId: model.id, quality: combined.quality, captures: combined.captures, replaced: t.replaced, ...(gate.request ? { changeRequestId: gate.request.id, allowedBy: gate.via } : {}) } }, now);
         return { templateId: t.id, replaced: t.replaced } as const;
       });
       combined.embedding.fill(0);

@@ -12,7 +12,12 @@ export interface CoverageRule {
   table: string;
   /** Which rows of the table the rule covers (SQL over alias r), e.g. only face deliveries. */
   where?: string;
-  action: string;
+  /**
+   * The entry's action, or "any action but these": a change request is applied by the change
+   * itself (mobile.changed, template.enrolled, whatever a new kind writes), which names the
+   * request in its details; its own request and decision entries do not count as applying it.
+   */
+  action: string | { anyBut: readonly string[] };
   /**
    * Where the entry names the row: its subject id, or a key of its details (either compared with
    * r.id); for a row without an id of its own, or named in a list, SQL over the entry (a) and the row (r).
@@ -27,6 +32,11 @@ const LINK = { sql: "a.subject_id = r.child_id::text AND a.details ->> 'guardian
 const LINK_LABEL = "r.child_id::text || '/' || r.guardian_id::text";
 /** A row named in a list of the entry's details (a merge names what it moved). */
 const listed = (key: string) => ({ sql: `a.details -> '${key}' @> jsonb_build_array(r.id::text)` });
+
+/** The category a beneficiary was registered with, as its entry says (SQL over r). */
+const REGISTERED_CATEGORY = "(SELECT e.details ->> 'category' FROM audit_log e WHERE e.action = 'beneficiary.registered' AND e.subject_id = r.id::text LIMIT 1)";
+/** The entry of the change a request allowed: any that names the request, but its request and decisions. */
+const APPLYING = { anyBut: ['change.requested', 'change.approved', 'change.rejected'] } as const;
 
 export const COVERAGE_RULES: readonly CoverageRule[] = [
   { record: 'beneficiary registered', table: 'beneficiaries', action: 'beneficiary.registered', by: { subject: true } },
@@ -52,6 +62,24 @@ export const COVERAGE_RULES: readonly CoverageRule[] = [
   { record: 'ration moved by a merge', table: 'distributions', where: 'r.merged_from IS NOT NULL', action: 'duplicate.same_person', by: listed('distributionsMoved') },
   { record: 'fallback case closed by a merge', table: 'fallback_cases', where: 'r.closed_at IS NOT NULL', action: 'duplicate.same_person', by: listed('fallbackCasesClosed') },
   { record: 'record flagged for fraud', table: 'beneficiaries', where: 'r.fraud_flagged_at IS NOT NULL', action: 'duplicate.fraud_suspected', by: { sql: "r.id::text IN (a.details ->> 'beneficiaryId', a.details ->> 'candidateBeneficiaryId')" } },
+  // Accounts. A reset is the latest one (users.mpin_reset_at), its entry written at that instant.
+  { record: 'user created', table: 'users', action: 'user.created', by: { subject: true } },
+  { record: 'user disabled', table: 'users', where: "r.status = 'disabled'", action: 'user.disabled', by: { subject: true } },
+  { record: 'MPIN reset', table: 'users', where: 'r.mpin_reset_at IS NOT NULL', action: 'user.mpin_reset', by: { sql: 'a.subject_id = r.id AND a.at = r.mpin_reset_at' } },
+  // Change requests, by what the row says happened, whatever their kind (a new kind is covered as
+  // long as it is asked for, decided and applied the same way). A request was asked for unless the
+  // beneficiary's face allowed the change at once; a supervisor's approval leaves approval =
+  // 'supervisor' (kept if a later change supersedes it), her rejection a decider and no approval.
+  // A request superseded by a later change (status rejected, no decider) is named only by that
+  // later change's own entry, not checked here.
+  { record: 'change requested', table: 'change_requests', where: "r.approval IS DISTINCT FROM 'face_match'", action: 'change.requested', by: { detail: 'changeRequestId' } },
+  { record: 'change approved by a supervisor', table: 'change_requests', where: "r.approval = 'supervisor'", action: 'change.approved', by: { subject: true } },
+  { record: 'change rejected by a supervisor', table: 'change_requests', where: "r.status = 'rejected' AND r.approval IS NULL AND r.decided_by IS NOT NULL", action: 'change.rejected', by: { subject: true } },
+  { record: 'change applied by the beneficiary’s face', table: 'change_requests', where: "r.approval = 'face_match'", action: APPLYING, by: { detail: 'changeRequestId' } },
+  // Applied after the approval, by the change it allowed (a re-enrolment); a change applied by the decision itself (a mobile number) has applied_at = decided_at.
+  { record: 'approved change applied', table: 'change_requests', where: "r.status = 'applied' AND r.approval = 'supervisor' AND r.applied_at IS DISTINCT FROM r.decided_at", action: APPLYING, by: { detail: 'changeRequestId' } },
+  // The current category, when it is not the one registered, was set by a transition naming it.
+  { record: 'category changed', table: 'beneficiaries', where: `r.category <> coalesce(${REGISTERED_CATEGORY}, r.category)`, action: 'beneficiary.category_changed', by: { sql: "a.subject_id = r.id::text AND a.details ->> 'to' = r.category" } },
 ];
 
 export interface Uncovered {
@@ -68,12 +96,13 @@ export async function findUncovered(db: Queryable, rules: readonly CoverageRule[
   for (const rule of rules) {
     const names = 'sql' in rule.by ? rule.by.sql : `${'subject' in rule.by ? 'a.subject_id' : `a.details ->> '${rule.by.detail}'`} = r.id::text`;
     const label = rule.label ?? 'r.id::text';
+    const single = typeof rule.action === 'string';
     const { rows } = await db.query<{ n: string; sample: string[] | null }>(
       `SELECT count(*) AS n, (array_agg(${label} ORDER BY ${label}))[1:5] AS sample
        FROM ${rule.table} r
        WHERE ${rule.where ?? 'true'}
-         AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = $1 AND ${names})`,
-      [rule.action],
+         AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE ${single ? 'a.action = $1' : 'a.action <> ALL($1::text[])'} AND ${names})`,
+      [typeof rule.action === 'string' ? rule.action : [...rule.action.anyBut]],
     );
     const n = Number(rows[0]!.n);
     if (n > 0) out.push({ record: rule.record, table: rule.table, count: n, sample: rows[0]!.sample ?? [] });

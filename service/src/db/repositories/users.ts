@@ -54,6 +54,11 @@ export async function setMpin(tx: Queryable, id: string, mpinHash: string, mustC
   await tx.query('UPDATE users SET mpin_hash = $2, must_change_mpin = $3 WHERE id = $1', [id, mpinHash, mustChange]);
 }
 
+/** A one-time MPIN handed out by someone else (an admin, the CLI): marked, so its audit entry can be asked for. */
+export async function resetMpinHash(tx: Queryable, id: string, mpinHash: string, by: string, now: Date): Promise<void> {
+  await tx.query('UPDATE users SET mpin_hash = $2, must_change_mpin = true, mpin_reset_at = $4, mpin_reset_by = $3 WHERE id = $1', [id, mpinHash, by, now]);
+}
+
 export async function disableUser(tx: Queryable, id: string, by: string, now: Date): Promise<void> {
   await tx.query(`UPDATE users SET status = 'disabled', disabled_at = $3, disabled_by = $2 WHERE id = $1`, [id, by, now]);
 }
