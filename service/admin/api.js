@@ -135,24 +135,6 @@ export function setUnauthorizedHandler(fn) {
 }
 
 /**
- * The claims of a JWT, for display only (the service checks the signature, not us).
- * @param {string} jwt
- * @returns {{sub?: string, role?: string, district?: string, state?: string, exp?: number} | null}
- */
-export function decodeClaims(jwt) {
-  const parts = jwt.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  try {
-    const b64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
-    const json = new TextDecoder().decode(Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0)));
-    const claims = JSON.parse(json);
-    return claims && typeof claims === 'object' ? claims : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * One request to the API. Throws ApiError with the service's {code, message}; status 0 when the
  * service could not be reached.
  * @param {string} path

@@ -3,7 +3,7 @@
 // so Back works and a case can be linked. Supervisors and state admins see the Users page only.
 // Everything the API returns is put on the page as text (textContent), never as HTML.
 
-import { api, ApiError, clearToken, decodeClaims, deviceId, download, loadToken, logout, query, setUnauthorizedHandler, useSession } from './api.js';
+import { api, ApiError, clearToken, deviceId, download, loadToken, logout, query, setUnauthorizedHandler, useSession } from './api.js';
 import { loadUsers, renderUsers, resetUsers } from './users.js';
 import { fallbackRateChart } from './chart.js';
 import { onBulkDecision, selectWholePage, updateBulkBar } from './queue-bulk.js';
@@ -44,13 +44,10 @@ function h(tag, attrs = {}, ...children) {
   return e;
 }
 
-/** @typedef {{sub?: string, role?: string, district?: string, exp?: number}} Claims */
 /** @typedef {{id: string, name: string, role: string, state: string | null, district?: string, awcs?: string[]}} SignedInUser */
 
 const state = {
-  /** @type {Claims | null} */
-  claims: null,
-  /** @type {SignedInUser | null} */
+  /** The signed-in account as sign-in answered it (`SignedIn.user`): the console reads no token. @type {SignedInUser | null} */
   user: null,
   /** The one-time MPIN typed at sign-in, in memory until it is changed. */
   pendingMpin: '',
@@ -127,7 +124,6 @@ function resetSession() {
   } catch {
     // nothing stored
   }
-  state.claims = null;
   state.user = null;
   state.pendingMpin = '';
   resetUsers();
@@ -224,7 +220,6 @@ async function onMpinChange(ev) {
 /** @param {SignedInUser} user */
 function enterConsole(user) {
   state.user = user;
-  state.claims = decodeClaims(loadToken() ?? '') ?? {};
   try {
     sessionStorage.setItem(USER_KEY, JSON.stringify(user));
   } catch {
@@ -260,7 +255,7 @@ async function signOut() {
 
 /** @param {boolean} [focus] */
 function route(focus = true) {
-  if (!state.claims) return;
+  if (!state.user) return;
   clearAlert();
   const hash = location.hash.slice(1);
   const caseMatch = /^case\/([0-9a-f-]{36})$/i.exec(hash);
@@ -376,7 +371,7 @@ function onFilter(ev) {
 }
 
 function onResetFilters() {
-  if (!state.claims) return; // a reset on sign-out, not a person clearing the filters
+  if (!state.user) return; // a reset on sign-out, not a person clearing the filters
   // After the browser has reset the fields to their defaults.
   setTimeout(() => {
     state.filters = { ...NO_FILTERS };
@@ -685,7 +680,7 @@ async function onCsv() {
   try {
     const data = new FormData(/** @type {HTMLFormElement} */ ($('period')));
     const period = { from: String(data.get('from') ?? ''), to: String(data.get('to') ?? '') };
-    await download(`/v1/metrics/exclusion.csv${query(period)}`, `exclusion-${state.claims?.district ?? 'district'}.csv`);
+    await download(`/v1/metrics/exclusion.csv${query(period)}`, `exclusion-${state.user?.district ?? 'district'}.csv`);
     announce(t('metrics.csvDone'));
   } catch (err) {
     showError(err);

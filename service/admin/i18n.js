@@ -17,16 +17,10 @@ export const DICT = {
     'skip': 'Skip to content',
 
     'signin.heading': 'Sign in',
-    'signin.help': 'Paste the district admin token you were given. It is kept only in this browser tab and forgotten when the tab closes or you sign out.',
-    'signin.token': 'Token',
     'signin.submit': 'Sign in',
-    'signin.empty': 'Paste a token first.',
-    'signin.malformed': 'This does not look like a token (three parts separated by dots).',
-    'signin.expired': 'Your session has expired. Sign in again with a new token.',
     'signin.signedOut': 'You have signed out.',
     'signout': 'Sign out',
     'who': 'Signed in as {sub} · district {district}',
-    'who.expires': 'token valid until {time}',
 
     'nav.label': 'Sections',
     'nav.queue': 'Review queue',
@@ -205,7 +199,6 @@ export const DICT = {
     'loading': 'Loading…',
     'error.network': 'The service could not be reached. Check the connection and try again.',
     'error.forbidden': 'Not allowed: {message}',
-    'error.role': 'This token is not a district admin\u2019s: {message}',
     'error.generic': '{message}',
   },
 
@@ -217,16 +210,10 @@ export const DICT = {
     'skip': 'सामग्री पर जाएँ',
 
     'signin.heading': 'साइन इन',
-    'signin.help': 'आपको दिया गया ज़िला प्रशासक टोकन यहाँ चिपकाएँ। यह केवल इसी ब्राउज़र टैब में रहता है और टैब बंद करने या साइन आउट करने पर मिट जाता है।',
-    'signin.token': 'टोकन',
     'signin.submit': 'साइन इन करें',
-    'signin.empty': 'पहले टोकन चिपकाएँ।',
-    'signin.malformed': 'यह टोकन जैसा नहीं लगता (बिंदुओं से अलग तीन भाग होने चाहिए)।',
-    'signin.expired': 'आपका सत्र समाप्त हो गया है। नए टोकन से फिर साइन इन करें।',
     'signin.signedOut': 'आप साइन आउट हो गए हैं।',
     'signout': 'साइन आउट',
     'who': '{sub} के रूप में साइन इन · ज़िला {district}',
-    'who.expires': 'टोकन {time} तक मान्य',
 
     'nav.label': 'खंड',
     'nav.queue': 'समीक्षा सूची',
@@ -405,7 +392,6 @@ export const DICT = {
     'loading': 'लोड हो रहा है…',
     'error.network': 'सेवा से संपर्क नहीं हो सका। कनेक्शन जाँचें और फिर कोशिश करें।',
     'error.forbidden': 'अनुमति नहीं: {message}',
-    'error.role': 'यह टोकन ज़िला प्रशासक का नहीं है: {message}',
     'error.generic': '{message}',
   },
 };

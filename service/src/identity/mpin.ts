@@ -8,8 +8,9 @@ import { MPIN_PATTERN } from '@chehra/contract';
  * own (10^6 × ~0.15 s is under two core-days). The pepper is a 32-byte secret in KEYS_DIR, never in
  * the database, so a database dump alone cannot be brute-forced.
  *
- * Why these parameters: N = 2^15, r = 8, p = 1 (32 MiB) measured ~180 ms per hash on one core of the
- * development machine while it was idle (see the README's sign-in figures); a sign-in is one hash.
+ * Why these parameters: N = 2^15, r = 8, p = 1 (32 MiB) keep one hash, and so one sign-in, well
+ * under the 250 ms of one core issue 8 allows; `npm run bench:identity` measures it, and the figure
+ * of record is in benchmarks/results/identity.json (not copied here, where it would go stale).
  * They are stored in every hash, so they can be raised later and old hashes still verify.
  */
 export interface ScryptCost {
