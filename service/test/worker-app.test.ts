@@ -319,6 +319,15 @@ test('the app wipes itself when the service signs her out (401) and after the id
   await page.waitForTimeout(7000);
   await screen('sign-in');
   await page.getByText('Signed out after a time without use.').waitFor();
+  // The idle sign-out ended the sign-in in the service too: its refresh token (the one credential
+  // that outlives a dead access token) no longer opens anything.
+  const idleRefresh = secrets.at(-1);
+  const liveSessions = async () =>
+    Number((await h.ctx.db.query<{ n: string }>("SELECT count(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.mobile = $1 AND s.revoked_at IS NULL", [MOBILE.slice(-10)])).rows[0]!.n);
+  for (let i = 0; i < 50 && (await liveSessions()) > 0; i++) await page.waitForTimeout(100);
+  assert.equal(await liveSessions(), 0, 'no sign-in of hers is left live in the service');
+  const refused = await h.call('POST', '/v1/auth/refresh', undefined, { refreshToken: idleRefresh });
+  assert.equal(refused.body.code, 'session_revoked');
   await shot('14-idle-signed-out');
   assert.doesNotMatch(await page.locator('body').innerText(), /Sunita|Rekha/);
 });

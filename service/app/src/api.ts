@@ -57,7 +57,7 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) {
-    if (res.status === 401 && token && auth?.access === token) wipe('expired');
+    if (res.status === 401 && token && auth?.access === token) void wipe('expired');
     throw new ServiceError(res.status, typeof json.code === 'string' ? json.code : 'error', json);
   }
   return json as T;
@@ -92,21 +92,28 @@ async function adopt(signed: SignedIn): Promise<void> {
   }, inMs);
 }
 
-export async function logout(): Promise<void> {
-  const token = auth?.access;
-  wipe('logout');
-  if (token) await call('POST', '/v1/auth/logout', undefined, token).catch(() => undefined);
+export function logout(): Promise<void> {
+  return wipe('logout');
 }
 
-/** Drops everything the sign-in brought: tokens, sealed captures (zeroed), the list. */
-export function wipe(why: 'logout' | 'expired' | 'idle'): void {
+/**
+ * Drops everything the sign-in brought: tokens, sealed captures (zeroed), the list — then ends
+ * the sign-in in the service, whatever the reason. It sends the refresh token, not the access
+ * token: after the idle time or a 401 the access token may be dead while the refresh token would
+ * still open a new one for 12 hours, and the device has just forgotten both.
+ */
+export function wipe(why: 'logout' | 'expired' | 'idle'): Promise<void> {
   const current = auth;
   auth = undefined;
   beneficiaries = [];
-  if (!current) return;
+  if (!current) return Promise.resolve();
   if (current.refreshTimer) clearTimeout(current.refreshTimer);
-  current.session?.logout();
+  void current.session?.logout(); // memory only: this session does not own the sign-in
   onSignedOut(why);
+  return call('POST', '/v1/auth/logout', { refreshToken: current.refresh }, undefined).then(
+    () => undefined,
+    () => undefined, // offline: the tokens are gone from the device; the access token dies within 15 minutes
+  );
 }
 
 export function session(): WorkerSession {
@@ -126,7 +133,7 @@ export const knownBeneficiaries = () => beneficiaries;
 export function asServiceError(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
   if (err instanceof ChehraApiError) {
-    if (err.status === 401 && auth) wipe('expired');
+    if (err.status === 401 && auth) void wipe('expired');
     return new ServiceError(err.isNetworkFailure ? 0 : err.status, err.code, { ...err.details });
   }
   const code = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : 'error';
