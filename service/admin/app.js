@@ -10,11 +10,7 @@ import { onBulkDecision, selectWholePage, updateBulkBar } from './queue-bulk.js'
 import { weeklyRateChart } from './weekly-chart.js';
 import { duplicatesView } from './duplicates.js';
 import { CONSOLE_ROLES, FALLBACK_REASONS, REVIEW_STATUSES } from './contract.js';
-import { DICT, ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, LANGS, setLang, t, translate } from './i18n.js';
-import { SMS_DICT } from './sms-i18n.js';
-
-// The OTP delivery labels live beside their view's data; they join the one dictionary here.
-for (const lang of LANGS) Object.assign(DICT[lang], SMS_DICT[lang]);
+import { ERROR_HINTS, formatDate, formatDateTime, formatPercent, getLang, setLang, t, translate } from './i18n.js';
 
 const PAGE = 25;
 const NO_FILTERS = Object.freeze({ status: 'pending', awc: '', reason: '', minAgeDays: '', q: '', from: '', to: '' });

@@ -3,6 +3,7 @@
 
 import { IDENTITY_DICT, IDENTITY_HINTS } from './i18n-identity.js';
 import { DUPLICATES_DICT } from './duplicates-i18n.js';
+import { SMS_DICT } from './sms-i18n.js';
 
 /** @typedef {'en' | 'hi'} Lang */
 
@@ -397,7 +398,7 @@ export const DICT = {
 };
 
 // The duplicates view keeps its labels beside it; they join the one dictionary here.
-for (const lang of LANGS) Object.assign(DICT[lang], DUPLICATES_DICT[lang]);
+for (const lang of LANGS) Object.assign(DICT[lang], DUPLICATES_DICT[lang], SMS_DICT[lang]);
 
 /** Localised explanations for the API's error codes; the API's own message is shown beside them. */
 export const ERROR_HINTS = {

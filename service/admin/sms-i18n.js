@@ -1,5 +1,5 @@
 // Labels of the OTP delivery status on a case (what the SMS gateway says of each message), joined
-// into the one dictionary by app.js. Keys `sms.<status>` follow the contract's SMS_STATUSES.
+// into the one dictionary by i18n.js. Keys `sms.<status>` follow the contract's SMS_STATUSES.
 
 export const SMS_DICT = {
   en: {
