@@ -21,7 +21,7 @@ export const categoryTransitionRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceC
     }
     const updated = await ctx.db.transaction(async (tx) => {
       // Locked, so two workers changing the category at once cannot both pass the check above.
-      const current = await getBeneficiary(tx, b.id, { forUpdate: true });
+      const current = await getBeneficiary(tx, b.id, { forNoKeyUpdate: true });
       if (current?.category !== b.category) throw conflict('category_changed', 'the category changed meanwhile; reload');
       const u = await setCategory(tx, b.id, to);
       await appendAudit(tx, { actor: p.sub, role: p.role, action: 'beneficiary.category_changed', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { from: b.category, to } }, ctx.clock());

@@ -51,7 +51,7 @@ export const changeRequestRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     const now = ctx.clock();
     const gate = await ctx.db.transaction(async (tx) => {
       if (probe && !(await claimNonce(tx, probe.requestNonce))) throw conflict('envelope_replayed', 'this envelope was already used; capture again');
-      const locked = (await getBeneficiary(tx, b.id, { forUpdate: true }))!;
+      const locked = (await getBeneficiary(tx, b.id, { forNoKeyUpdate: true }))!;
       const g = await secondPerson(tx, { beneficiary: locked, kind: 'mobile_change', newMobile: req.body.mobile, requestedBy: p.sub, now, probe }, rules());
       if (g.allowed) await setMobile(tx, b.id, req.body.mobile);
       await appendAudit(tx, { actor: p.sub, role: p.role, action: g.allowed ? 'mobile.changed' : 'change.requested', subjectType: 'beneficiary', subjectId: b.id, district: b.district, details: { changeRequestId: g.request!.id, kind: 'mobile_change', ...(g.allowed ? { allowedBy: g.via } : {}) } }, now);

@@ -59,7 +59,7 @@ export const enrolmentRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
           return { duplicateFlagId: flagId } as const;
         }
         // Over an earlier template: the beneficiary's own face or a supervisor must agree (domain/second-person.ts).
-        const locked = (await getBeneficiary(tx, b.id, { forUpdate: true }))!;
+        const locked = (await getBeneficiary(tx, b.id, { forNoKeyUpdate: true }))!;
         const asProbe = { ...probes[0]!, embedding: combined.embedding, quality: combined.quality, liveness: combined.liveness };
         const gate = await secondPerson(tx, { beneficiary: locked, kind: 're_enrolment', newMobile: null, requestedBy: p.sub, now, probe: asProbe }, { livenessThreshold: ctx.models.livenessThreshold, maxFaceAttempts: ctx.fallback.maxFaceAttempts });
         if (!gate.allowed) {

@@ -41,12 +41,13 @@ export async function insertBeneficiary(tx: Queryable, b: NewBeneficiary): Promi
 
 /**
  * `forNoKeyUpdate` locks the row against other changes of the record (a guardian link, a change
- * request's decision) without blocking the rows that only reference it: a verification's or a
- * visit's foreign key takes a KEY SHARE lock, which FOR UPDATE would make wait (and, with a
- * face-attempt row held on the other side, deadlock).
+ * request, a re-enrolment, a category change) without blocking the rows that only reference it: a
+ * verification's or a visit's foreign key takes a KEY SHARE lock, which FOR UPDATE would make wait
+ * — and, with that verification holding the person's face-attempt row that the change then asks
+ * for, deadlock. No caller changes a beneficiary's id, so FOR UPDATE is not offered.
  */
-export async function getBeneficiary(db: Queryable, id: string, opts: { forUpdate?: boolean; forNoKeyUpdate?: boolean } = {}): Promise<Beneficiary | undefined> {
-  const lock = opts.forUpdate ? ' FOR UPDATE' : opts.forNoKeyUpdate ? ' FOR NO KEY UPDATE' : '';
+export async function getBeneficiary(db: Queryable, id: string, opts: { forNoKeyUpdate?: boolean } = {}): Promise<Beneficiary | undefined> {
+  const lock = opts.forNoKeyUpdate ? ' FOR NO KEY UPDATE' : '';
   const { rows } = await db.query<Beneficiary>(`SELECT ${COLUMNS} FROM beneficiaries WHERE id = $1${lock}`, [id]);
   return rows[0];
 }
