@@ -118,25 +118,7 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
   const guardianLeft = face.outcome === 'match' ? undefined : maxFaceAttempts - (await recordFailedAttempt(tx, { beneficiaryId: guardian.id, day: indianDay(input.now), awc: guardian.awc, district: guardian.district, state: guardian.state, at: input.now }));
   const outcomes: ChildOutcome[] = [];
   for (const child of children) {
-    const verificationId = await insertVerification(tx, {
-      beneficiaryId: child.id,
-      scheme: input.scheme,
-      worker: input.worker,
-      awc: input.awc,
-      district: child.district,
-      state: child.state,
-      modelId: input.probe.model.id,
-      outcome: face.outcome,
-      score: face.score,
-      threshold: face.threshold,
-      quality: input.probe.quality,
-      liveness: input.probe.liveness,
-      deviceId: input.deviceId,
-      faceOf: input.guardian.id,
-      visitId,
-      // The service's clock, as a direct verification's row: the day and month rules read it.
-      at: input.now,
-    });
+    const verificationId = await insertChildVerification(tx, input, child, visitId, face);
     if (face.outcome !== 'match') {
       const fallback = await adviseFallback(tx, { ...input, beneficiary: child }, month, verificationId, face.outcome as FaceFailureReason, guardianLeft);
       outcomes.push({ childId: child.id, verificationId, outcome: face.outcome, distributionId: null, fallback });
@@ -149,6 +131,29 @@ export async function decideGuardianVisit(tx: Queryable, input: GuardianVisitInp
     outcomes.push({ childId: child.id, verificationId, outcome: 'match', distributionId });
   }
   return { visitId, outcome: face.outcome, month, score: face.score, threshold: face.threshold, children: outcomes };
+}
+
+/** One child's verification row of a visit: whose face was shown (the guardian's), and what it gave. */
+function insertChildVerification(tx: Queryable, input: GuardianVisitInput, child: Beneficiary, visitId: string, face: { outcome: VerificationOutcome; score: number | null; threshold: number | null }): Promise<string> {
+  return insertVerification(tx, {
+    beneficiaryId: child.id,
+    scheme: input.scheme,
+    worker: input.worker,
+    awc: input.awc,
+    district: child.district,
+    state: child.state,
+    modelId: input.probe.model.id,
+    outcome: face.outcome,
+    score: face.score,
+    threshold: face.threshold,
+    quality: input.probe.quality,
+    liveness: input.probe.liveness,
+    deviceId: input.deviceId,
+    faceOf: input.guardian.id,
+    visitId,
+    // The service's clock, as a direct verification's row: the day and month rules read it.
+    at: input.now,
+  });
 }
 
 const CLOSED_FOR_GUARDIAN = "The guardian's face attempts are used up for today: complete the children's visits by OTP or supervisor attestation.";
@@ -170,24 +175,7 @@ async function refuseClosedFacePath(tx: Queryable, input: GuardianVisitInput, mo
   const visitId = randomUUID();
   const outcomes: ChildOutcome[] = [];
   for (const child of children) {
-    const verificationId = await insertVerification(tx, {
-      beneficiaryId: child.id,
-      scheme: input.scheme,
-      worker: input.worker,
-      awc: input.awc,
-      district: child.district,
-      state: child.state,
-      modelId: input.probe.model.id,
-      outcome: 'face_attempts_exhausted',
-      score: null,
-      threshold: null,
-      quality: input.probe.quality,
-      liveness: input.probe.liveness,
-      deviceId: input.deviceId,
-      faceOf: guardian.id,
-      visitId,
-      at: now,
-    });
+    const verificationId = await insertChildVerification(tx, input, child, visitId, { outcome: 'face_attempts_exhausted', score: null, threshold: null });
     const opened = await openCase(tx, { ...input, beneficiary: child }, month, verificationId, 'no_match');
     outcomes.push({ childId: child.id, verificationId, outcome: 'face_attempts_exhausted', distributionId: null, fallback: { ...fallbackFor(opened.reason, { attemptsLeft: 0, fallbackCaseId: opened.id }), message } });
   }
